@@ -1,0 +1,60 @@
+"""The one Markdown renderer of confnotes: Python-Markdown, then nh3.
+
+Every `X` Markdown field has a stored sibling `X_html` filled by
+`render_markdown` on save; templates print only those `*_html` fields as safe.
+"""
+
+import markdown as markdown_lib
+import nh3
+
+# What writers need for notes: structure, emphasis, code, quotes, tables,
+# links and images. No script, style, iframes, forms or event handlers.
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl",
+        "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+        "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "code": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "pre": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+
+
+def render_markdown(text: str | None) -> str:
+    """Render Markdown source to sanitized HTML (empty string for empty input)."""
+    if not text or not text.strip():
+        return ""
+    html = markdown_lib.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return sanitize_html(html)
+
+
+def sanitize_html(html: str) -> str:
+    """Keep only the allowlisted tags, attributes and URL schemes of `html`."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown_fields(instance, field_names) -> None:
+    """Fill each `<name>_html` attribute of `instance` from its `<name>` source."""
+    for name in field_names:
+        setattr(instance, f"{name}_html", render_markdown(getattr(instance, name)))

@@ -1,0 +1,71 @@
+"""Slugs that never break: generation, reserved names and the record of old slugs."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import slugify
+
+# Conference slugs live at the root of the site, so the names the site itself
+# uses at the root cannot be conference slugs.
+RESERVED_ROOT_SLUGS = frozenset(
+    {
+        "accounts", "admin", "api", "conferences", "feeds", "healthz", "media",
+        "robots.txt", "search", "sitemap.xml", "speakers", "static", "tags",
+        "favicon.ico",
+    }
+)  # fmt: skip
+# Day slugs live beside a conference's own sub-pages.
+RESERVED_DAY_SLUGS = frozenset({"talks", "calendar.ics", "feed", "calendar"})
+
+
+def validate_root_slug(value: str) -> None:
+    """Refuse a conference slug that would hide one of the site's own pages."""
+    if value in RESERVED_ROOT_SLUGS:
+        raise ValidationError(f"“{value}” is reserved by the site; choose another slug.")
+
+
+def validate_day_slug(value: str) -> None:
+    """Refuse a day slug that would hide one of a conference's own pages."""
+    if value in RESERVED_DAY_SLUGS:
+        raise ValidationError(f"“{value}” is reserved by the site; choose another slug.")
+
+
+def unique_slug(text: str, queryset, *, max_length: int = 200, reserved=frozenset()) -> str:
+    """Return a slug from `text` that no row of `queryset` (and no reserved name) uses."""
+    base = slugify(text, allow_unicode=False)[: max_length - 6].strip("-") or "item"
+    taken = set(queryset.filter(slug__startswith=base).values_list("slug", flat=True)) | set(
+        reserved
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+class OldSlug(models.Model):
+    """An earlier slug of a renamed object, kept so its old URL can redirect."""
+
+    slug = models.SlugField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.slug
+
+
+class SlugTrackingMixin:
+    """Remember the slug an object was loaded with, to record it when it changes."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_slug = instance.__dict__.get("slug")
+        return instance
+
+    def slug_changed_from(self) -> str | None:
+        """The slug this object had in the database, if it is being renamed."""
+        old = getattr(self, "_loaded_slug", None)
+        return old if old and old != self.slug else None

@@ -1,0 +1,103 @@
+"""Uploaded images: validated with Pillow, stored resized and without metadata."""
+
+import io
+import os
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
+PHOTO_MAX_SIDE = 800
+THUMBNAIL_SIZE = (160, 160)
+
+
+def _open_checked(fileobj) -> Image.Image:
+    """Open `fileobj` with Pillow, refusing non-images, other formats and bombs."""
+    max_pixels = settings.CONFNOTES_MAX_IMAGE_PIXELS
+    fileobj.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice that: refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fileobj)
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ValidationError(
+                f"The image is {width}×{height} pixels; the limit is {max_pixels:,} pixels.",
+                code="too_many_pixels",
+            )
+        if image.format not in ALLOWED_FORMATS:
+            raise ValidationError(
+                f"{image.format or 'This'} images are not accepted; use JPEG, PNG, GIF or WebP.",
+                code="bad_format",
+            )
+        image.verify()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            f"The image has more pixels than the limit of {max_pixels:,}.",
+            code="too_many_pixels",
+        ) from None
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ):
+        raise ValidationError(
+            "The file is not an image Pillow can read (JPEG, PNG, GIF or WebP).",
+            code="not_an_image",
+        ) from None
+    finally:
+        fileobj.seek(0)
+    # verify() leaves the image unusable; open it again for the caller.
+    return Image.open(fileobj)
+
+
+def validate_image_upload(value) -> None:
+    """Validator for uploaded image fields: size, pixel count and real format."""
+    if getattr(value, "_committed", False):
+        return  # Already stored and processed; nothing new was uploaded.
+    max_bytes = settings.CONFNOTES_MAX_UPLOAD_BYTES
+    if value.size is not None and value.size > max_bytes:
+        raise ValidationError(
+            f"The file is {value.size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.",
+            code="too_large",
+        )
+    _open_checked(value.file if hasattr(value, "file") else value)
+
+
+def _jpeg_bytes(image: Image.Image) -> bytes:
+    # A fresh RGB image carries no EXIF, GPS, ICC or XMP metadata.
+    clean = Image.new("RGB", image.size, (255, 255, 255))
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        clean.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        clean.paste(image.convert("RGB"))
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def resized_jpeg_and_thumbnail(fileobj) -> tuple[bytes, bytes]:
+    """Return (photo, thumbnail) JPEG bytes: upright, bounded in size, stripped of metadata."""
+    with _open_checked(fileobj) as image:
+        image.seek(0)  # First frame of animations.
+        image = ImageOps.exif_transpose(image)
+        photo = image.copy()
+        photo.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+        thumb = ImageOps.fit(image, THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+        return _jpeg_bytes(photo), _jpeg_bytes(thumb)
+
+
+def process_photo(speaker) -> None:
+    """Replace `speaker.photo`'s fresh upload with its processed copy and make a thumbnail."""
+    photo_bytes, thumb_bytes = resized_jpeg_and_thumbnail(speaker.photo.file)
+    stem = os.path.splitext(os.path.basename(speaker.photo.name))[0] or "photo"
+    speaker.photo.save(f"{stem}.jpg", ContentFile(photo_bytes), save=False)
+    speaker.photo_thumbnail.save(f"{stem}.jpg", ContentFile(thumb_bytes), save=False)

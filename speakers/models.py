@@ -1,0 +1,153 @@
+import re
+import unicodedata
+
+from django.db import models
+from django.urls import reverse
+
+from confnotes.markdown import render_markdown_fields
+from confnotes.slugs import OldSlug, SlugTrackingMixin, unique_slug
+from speakers.images import validate_image_upload
+
+
+def normalize_name(name: str) -> str:
+    """A speaker's name reduced for matching: no accents, case, quotes or nicknames.
+
+    "Amber Brown (\"HawkOwl\")", "amber  brown" and "Ámber Brown" all give "amber brown".
+    """
+    text = unicodedata.normalize("NFKD", name or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\([^)]*\)", " ", text)  # nicknames in parentheses
+    text = re.sub(r"[\"“”'‘’`]", "", text)
+    text = re.sub(r"[^\w\s-]", " ", text.casefold())
+    return " ".join(text.split())
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.only("name", "slug", "photo_thumbnail")
+
+    def by_normalized_name(self, name: str):
+        """Speakers whose name or a known alias normalizes like `name`."""
+        key = normalize_name(name)
+        return self.filter(
+            models.Q(normalized_name=key) | models.Q(aliases__normalized_name=key)
+        ).distinct()
+
+
+class SpeakerManager(models.Manager.from_queryset(SpeakerQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+def photo_upload_to(instance, filename):
+    return f"speakers/photos/{instance.slug or 'speaker'}.jpg"
+
+
+def thumbnail_upload_to(instance, filename):
+    return f"speakers/thumbnails/{instance.slug or 'speaker'}.jpg"
+
+
+class Speaker(SlugTrackingMixin, models.Model):
+    """A person who spoke at one or more conferences."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
+    bio = models.TextField(blank=True, help_text="Markdown.")
+    bio_html = models.TextField(blank=True, editable=False)
+    photo = models.ImageField(
+        upload_to=photo_upload_to,
+        blank=True,
+        validators=[validate_image_upload],
+        help_text="JPEG, PNG, GIF or WebP. Stored resized, without metadata.",
+    )
+    photo_thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True, editable=False)
+    website = models.URLField(max_length=500, blank=True)
+    github = models.CharField("GitHub", max_length=100, blank=True)
+    mastodon = models.CharField(max_length=200, blank=True, help_text="@name@server")
+    bluesky = models.CharField(max_length=200, blank=True)
+    twitter = models.CharField("Twitter/X", max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    markdown_fields = ("bio",)
+
+    objects = SpeakerManager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("talks:speaker_detail", kwargs={"slug": self.slug})
+
+    @property
+    def initial(self) -> str:
+        """The letter this speaker is listed under in the A-Z index."""
+        first = normalize_name(self.name)[:1].upper()
+        return first if first.isalpha() else "#"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name, Speaker.objects.exclude(pk=self.pk))
+        self.normalized_name = normalize_name(self.name)
+        render_markdown_fields(self, self.markdown_fields)
+        if self.photo and not getattr(self.photo, "_committed", True):
+            from speakers.images import process_photo
+
+            process_photo(self)
+        old_slug = self.slug_changed_from()
+        super().save(*args, **kwargs)
+        if old_slug:
+            SpeakerOldSlug.objects.get_or_create(speaker=self, slug=old_slug)
+            SpeakerOldSlug.objects.filter(slug=self.slug).delete()
+        self._loaded_slug = self.slug
+
+
+class SpeakerAliasManager(models.Manager):
+    def get_by_natural_key(self, normalized_name):
+        return self.get(normalized_name=normalized_name)
+
+
+class SpeakerAlias(models.Model):
+    """Another spelling of a speaker's name, used to match imports to one person."""
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    normalized_name = models.CharField(max_length=200, editable=False)
+
+    objects = SpeakerAliasManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "speaker aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["normalized_name"], name="speaker_alias_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.normalized_name,)
+
+    natural_key.dependencies = ["speakers.speaker"]
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class SpeakerOldSlug(OldSlug):
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="old_slugs")
+
+    class Meta(OldSlug.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="speaker_old_slug_unique"),
+        ]

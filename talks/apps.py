@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TalksConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "talks"
+    verbose_name = "Conferences and talks"

@@ -1,0 +1,594 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from confnotes.markdown import render_markdown_fields
+from confnotes.slugs import (
+    RESERVED_DAY_SLUGS,
+    RESERVED_ROOT_SLUGS,
+    OldSlug,
+    SlugTrackingMixin,
+    unique_slug,
+    validate_day_slug,
+    validate_root_slug,
+)
+from speakers.images import validate_image_upload
+from speakers.models import Speaker
+
+
+class MarkdownMixin:
+    """Render every field named in `markdown_fields` into its `*_html` sibling on save."""
+
+    markdown_fields: tuple[str, ...] = ()
+
+    def render_markdown(self):
+        render_markdown_fields(self, self.markdown_fields)
+
+
+class Source(models.TextChoices):
+    """Where a record came from; imports key on (source, external id)."""
+
+    CONFNOTES = "", "written here"
+    PYVIDEO = "pyvideo", "pyvideo.org"
+    SCHEDULE = "schedule", "frab/pretalx schedule"
+
+
+# ---------------------------------------------------------------------------
+# Conference
+
+
+class ConferenceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def for_list(self):
+        return self.annotate(talk_count=models.Count("talks", filter=Q(talks__day__published=True)))
+
+
+class ConferenceManager(models.Manager.from_queryset(ConferenceQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class TaggedConference(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Conference", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="tagged_conference_unique"
+            )
+        ]
+
+    def natural_key(self):
+        return (*self.content_object.natural_key(), self.tag.name)
+
+    natural_key.dependencies = ["talks.conference", "taggit.tag"]
+
+
+class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
+    """One edition of a conference, e.g. DjangoCon US 2019."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        validators=[validate_root_slug],
+        help_text="Part of the URL. Filled from the name when left empty.",
+    )
+    series = models.CharField(
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text="What all editions share, e.g. “DjangoCon US”.",
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    venue = models.CharField(max_length=200, blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    logo = models.ImageField(
+        upload_to="conferences/logos/", blank=True, validators=[validate_image_upload]
+    )
+    recap = models.TextField(blank=True, help_text="Markdown.")
+    recap_html = models.TextField(blank=True, editable=False)
+    tags = TaggableManager(through=TaggedConference, blank=True)
+    published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
+    source = models.CharField(max_length=20, choices=Source, blank=True, default="")
+    external_id = models.CharField(max_length=200, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    markdown_fields = ("recap",)
+
+    objects = ConferenceManager()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        indexes = [
+            models.Index(fields=["published", "-start_date"], name="conference_published_start"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="conference_unique_source_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="conference_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("talks:conference_detail", kwargs={"conference": self.slug})
+
+    @property
+    def year(self) -> int | None:
+        return self.start_date.year if self.start_date else None
+
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.venue, self.city, self.country) if part)
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(
+                self.name, Conference.objects.exclude(pk=self.pk), reserved=RESERVED_ROOT_SLUGS
+            )
+        self.render_markdown()
+        old_slug = self.slug_changed_from()
+        super().save(*args, **kwargs)
+        if old_slug:
+            ConferenceOldSlug.objects.get_or_create(slug=old_slug, defaults={"conference": self})
+            ConferenceOldSlug.objects.filter(slug=old_slug).update(conference=self)
+            ConferenceOldSlug.objects.filter(slug=self.slug).delete()
+        self._loaded_slug = self.slug
+
+
+class ConferenceOldSlug(OldSlug):
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="old_slugs")
+
+    class Meta(OldSlug.Meta):
+        constraints = [models.UniqueConstraint(fields=["slug"], name="conference_old_slug_unique")]
+
+
+# ---------------------------------------------------------------------------
+# Day
+
+
+class DayQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True, conference__published=True)
+
+
+class DayManager(models.Manager.from_queryset(DayQuerySet)):
+    def get_by_natural_key(self, conference_slug, slug):
+        return self.get(conference__slug=conference_slug, slug=slug)
+
+
+class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
+    """One day of a conference: its program, in order, with the notes written about it."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="1 for the first day. Filled in date order when left at 0."
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="e.g. “Tutorials”, “Sprints”.")
+    slug = models.SlugField(
+        max_length=100,
+        blank=True,
+        validators=[validate_day_slug],
+        help_text="Part of the URL. “day-N” when left empty.",
+    )
+    summary = models.TextField(blank=True, help_text="The day's own introduction, in Markdown.")
+    summary_html = models.TextField(blank=True, editable=False)
+    published = models.BooleanField(default=True, help_text="Drafts are visible to staff only.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    markdown_fields = ("summary",)
+
+    objects = DayManager()
+
+    class Meta:
+        ordering = ["date", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "date"], name="day_unique_date"),
+            models.UniqueConstraint(fields=["conference", "slug"], name="day_unique_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.conference.name}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        """How the day is named on pages: “Day 2” or “Day 2: Tutorials”."""
+        base = f"Day {self.position}" if self.position else self.date.isoformat()
+        return f"{base}: {self.title}" if self.title else base
+
+    def natural_key(self):
+        return (*self.conference.natural_key(), self.slug)
+
+    natural_key.dependencies = ["talks.conference"]
+
+    def get_absolute_url(self):
+        return reverse(
+            "talks:day_detail",
+            kwargs={"conference": self.conference.slug, "day": self.slug},
+        )
+
+    def save(self, *args, **kwargs):
+        if not self.position:
+            self.position = (
+                Day.objects.filter(conference_id=self.conference_id, date__lt=self.date)
+                .exclude(pk=self.pk)
+                .count()
+                + 1
+            )
+        if not self.slug:
+            siblings = Day.objects.filter(conference_id=self.conference_id).exclude(pk=self.pk)
+            self.slug = unique_slug(
+                self.title or f"day-{self.position}",
+                siblings,
+                max_length=100,
+                reserved=RESERVED_DAY_SLUGS,
+            )
+        self.render_markdown()
+        old_slug = self.slug_changed_from()
+        super().save(*args, **kwargs)
+        if old_slug:
+            DayOldSlug.objects.filter(day__conference_id=self.conference_id, slug=old_slug).delete()
+            DayOldSlug.objects.create(day=self, slug=old_slug)
+            DayOldSlug.objects.filter(day=self, slug=self.slug).delete()
+        self._loaded_slug = self.slug
+
+
+class DayOldSlug(OldSlug):
+    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="old_slugs")
+
+    class Meta(OldSlug.Meta):
+        indexes = [models.Index(fields=["slug"])]
+
+
+# ---------------------------------------------------------------------------
+# Talk
+
+
+class Kind(models.TextChoices):
+    KEYNOTE = "keynote", "Keynote"
+    TALK = "talk", "Talk"
+    LIGHTNING = "lightning", "Lightning talk"
+    TUTORIAL = "tutorial", "Tutorial"
+    WORKSHOP = "workshop", "Workshop"
+    PANEL = "panel", "Panel"
+    SOCIAL = "social", "Social"
+    SPRINT = "sprint", "Sprint"
+    BREAK = "break", "Break"
+    OTHER = "other", "Other"
+
+
+class TalkQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(conference__published=True, day__published=True)
+
+    def for_list(self):
+        """Everything a list of talk cards prints, in a fixed number of queries."""
+        return self.select_related("conference", "day").prefetch_related(
+            models.Prefetch(
+                "talk_speakers",
+                queryset=TalkSpeaker.objects.select_related("speaker").only(
+                    "talk_id", "position", "speaker__name", "speaker__slug"
+                ),
+            ),
+            "tags",
+        )
+
+
+class TalkManager(models.Manager.from_queryset(TalkQuerySet)):
+    def get_by_natural_key(self, conference_slug, slug):
+        return self.get(conference__slug=conference_slug, slug=slug)
+
+
+class TaggedTalk(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Talk", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_talk_unique")
+        ]
+
+    def natural_key(self):
+        return (*self.content_object.natural_key(), self.tag.name)
+
+    natural_key.dependencies = ["talks.talk", "taggit.tag"]
+
+
+class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
+    """Any item of a day's program: a keynote, a talk, a lightning talk, a dinner..."""
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="talks", editable=False
+    )
+    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="talks")
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=200, blank=True, help_text="Part of the URL. Filled from the title when empty."
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.TALK)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the day.")
+    start_time = models.TimeField(null=True, blank=True)
+    duration = models.DurationField(null=True, blank=True, help_text="HH:MM:SS")
+    room = models.CharField(max_length=200, blank=True)
+    track = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=20, blank=True, help_text="e.g. en, de.")
+    abstract = models.TextField(blank=True, help_text="The official description, in Markdown.")
+    abstract_html = models.TextField(blank=True, editable=False)
+    speakers = models.ManyToManyField(
+        Speaker, through="TalkSpeaker", related_name="talks", blank=True
+    )
+    tags = TaggableManager(through=TaggedTalk, blank=True)
+    slides_url = models.URLField("slides", max_length=500, blank=True)
+    video_url = models.URLField("video", max_length=500, blank=True)
+    source = models.CharField(max_length=20, choices=Source, blank=True, default="")
+    external_id = models.CharField(max_length=200, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    markdown_fields = ("abstract",)
+
+    objects = TalkManager()
+
+    class Meta:
+        ordering = ["position", "start_time", "pk"]
+        indexes = [
+            models.Index(fields=["day", "position", "start_time"], name="talk_day_order"),
+            models.Index(fields=["kind"], name="talk_kind"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "slug"], name="talk_unique_slug"),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="talk_unique_source_id",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (*self.conference.natural_key(), self.slug)
+
+    natural_key.dependencies = ["talks.conference", "talks.day"]
+
+    def get_absolute_url(self):
+        return reverse(
+            "talks:talk_detail",
+            kwargs={"conference": self.conference.slug, "talk": self.slug},
+        )
+
+    @property
+    def end_time(self):
+        if self.start_time is None or self.duration is None:
+            return None
+        start = timezone.datetime.combine(self.day.date, self.start_time)
+        return (start + self.duration).time()
+
+    @property
+    def youtube_id(self) -> str:
+        from talks.video import youtube_id
+
+        return youtube_id(self.video_url)
+
+    def save(self, *args, **kwargs):
+        if self.day_id is not None:
+            self.conference_id = self.day.conference_id
+        if not self.slug:
+            self.slug = unique_slug(
+                self.title,
+                Talk.objects.filter(conference_id=self.conference_id).exclude(pk=self.pk),
+            )
+        self.render_markdown()
+        old_slug = self.slug_changed_from()
+        super().save(*args, **kwargs)
+        if old_slug:
+            TalkOldSlug.objects.filter(
+                talk__conference_id=self.conference_id, slug=old_slug
+            ).delete()
+            TalkOldSlug.objects.create(talk=self, slug=old_slug)
+            TalkOldSlug.objects.filter(talk=self, slug=self.slug).delete()
+        self._loaded_slug = self.slug
+
+
+class TalkOldSlug(OldSlug):
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="old_slugs")
+
+    class Meta(OldSlug.Meta):
+        indexes = [models.Index(fields=["slug"])]
+
+
+class TalkSpeakerManager(models.Manager):
+    def get_by_natural_key(self, conference_slug, talk_slug, speaker_slug):
+        return self.get(
+            talk__conference__slug=conference_slug, talk__slug=talk_slug, speaker__slug=speaker_slug
+        )
+
+
+class TalkSpeaker(models.Model):
+    """A speaker of a talk, in the order the program names them."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="talk_speakers")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = TalkSpeakerManager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "speaker"], name="talk_speaker_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker} at {self.talk}"
+
+    def natural_key(self):
+        return (*self.talk.natural_key(), self.speaker.slug)
+
+    natural_key.dependencies = ["talks.talk", "speakers.speaker"]
+
+
+class LinkKind(models.TextChoices):
+    SLIDES = "slides", "Slides"
+    VIDEO = "video", "Video"
+    BLOG = "blog", "Blog post"
+    CODE = "code", "Code"
+    PHOTOS = "photos", "Photos"
+    TRANSCRIPT = "transcript", "Transcript"
+    ARTICLE = "article", "Article"
+    WEBPAGE = "webpage", "Talk page"
+    OTHER = "other", "Link"
+
+
+class LinkManager(models.Manager):
+    def get_by_natural_key(self, conference_slug, talk_slug, url):
+        return self.get(talk__conference__slug=conference_slug, talk__slug=talk_slug, url=url)
+
+
+class Link(models.Model):
+    """A further link of a talk, with its kind: a blog post, code, photos, a transcript..."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=20, choices=LinkKind, default=LinkKind.OTHER)
+    url = models.URLField(max_length=500)
+    title = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = LinkManager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["talk", "url"], name="link_unique_url")]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def natural_key(self):
+        return (*self.talk.natural_key(), self.url)
+
+    natural_key.dependencies = ["talks.talk"]
+
+
+# ---------------------------------------------------------------------------
+# Note
+
+
+class NoteQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def public(self):
+        """Published notes whose conference and day are published too."""
+        return self.published().filter(
+            Q(talk__isnull=False, talk__conference__published=True, talk__day__published=True)
+            | Q(day__isnull=False, day__conference__published=True, day__published=True)
+        )
+
+
+class NoteManager(models.Manager.from_queryset(NoteQuerySet)):
+    def get_by_natural_key(self, uid):
+        return self.get(uid=uid)
+
+
+class Note(MarkdownMixin, models.Model):
+    """A write-up of a talk or of a day by one author, in Markdown."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    talk = models.ForeignKey(
+        Talk, on_delete=models.CASCADE, related_name="notes", null=True, blank=True
+    )
+    day = models.ForeignKey(
+        Day, on_delete=models.CASCADE, related_name="notes", null=True, blank=True
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="notes",
+        null=True,
+        blank=True,
+    )
+    author_name = models.CharField(
+        max_length=200, blank=True, help_text="Byline to show instead of the author's account name."
+    )
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    markdown_fields = ("body",)
+
+    objects = NoteManager()
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [
+            models.Index(fields=["published", "-published_at"], name="note_published_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(talk__isnull=False) & Q(day__isnull=True))
+                | (Q(talk__isnull=True) & Q(day__isnull=False)),
+                name="note_of_talk_or_day",
+            ),
+        ]
+
+    def __str__(self):
+        subject = self.talk or self.day
+        return f"Note by {self.byline} on {subject}"
+
+    def natural_key(self):
+        return (str(self.uid),)
+
+    natural_key.dependencies = ["talks.talk", "talks.day"]
+
+    @property
+    def byline(self) -> str:
+        if self.author_name:
+            return self.author_name
+        if self.author_id is not None:
+            return self.author.get_full_name() or self.author.get_username()
+        return "Anonymous"
+
+    def get_absolute_url(self):
+        subject = self.talk if self.talk_id else self.day
+        return f"{subject.get_absolute_url()}#note-{self.uid}"
+
+    def save(self, *args, **kwargs):
+        if self.published and self.published_at is None:
+            self.published_at = timezone.now()
+        self.render_markdown()
+        super().save(*args, **kwargs)

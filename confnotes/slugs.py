@@ -60,8 +60,8 @@ class SlugTrackingMixin:
     """Remember the slug an object was loaded with, to record it when it changes."""
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_slug = instance.__dict__.get("slug")
         return instance
 

@@ -1,1 +1,204 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+from django.db.models import Count
+from django.db.models.functions import Coalesce, Now
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from talks.models import Conference, Day, Link, Note, Talk, TalkSpeaker
+
+
+def markdown_preview(field_name: str, label: str):
+    """A read-only admin field showing the stored, sanitized HTML of a Markdown field."""
+
+    @admin.display(description=label)
+    def preview(self, obj):
+        html = getattr(obj, f"{field_name}_html", "") if obj else ""
+        if not html:
+            return "Nothing saved yet."
+        # Stored *_html fields are sanitized by confnotes.markdown on save.
+        return format_html('<div class="markdown-preview">{}</div>', SafeString(html))
+
+    return preview
+
+
+class PublishActionsMixin:
+    """Publish/unpublish actions for models with a `published` flag."""
+
+    actions = ["publish", "unpublish"]
+
+    @admin.action(description="Publish selected %(verbose_name_plural)s")
+    def publish(self, request, queryset):
+        updated = queryset.update(published=True)
+        self.message_user(request, f"Published {updated} item(s).")
+
+    @admin.action(description="Unpublish selected %(verbose_name_plural)s")
+    def unpublish(self, request, queryset):
+        updated = queryset.update(published=False)
+        self.message_user(request, f"Unpublished {updated} item(s).")
+
+
+class DayInline(admin.TabularInline):
+    model = Day
+    fields = ["date", "position", "title", "slug", "published"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Conference)
+class ConferenceAdmin(PublishActionsMixin, admin.ModelAdmin):
+    list_display = ["name", "series", "start_date", "city", "published", "day_count"]
+    list_filter = ["published", ("start_date", admin.DateFieldListFilter), "series", "source"]
+    search_fields = ["name", "series", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "start_date"
+    inlines = [DayInline]
+    readonly_fields = ["recap_preview", "source", "external_id"]
+    recap_preview = markdown_preview("recap", "Recap as published")
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "series", "published"]}),
+        ("When and where", {"fields": ["start_date", "end_date", "venue", "city", "country"]}),
+        ("Recap", {"fields": ["recap", "recap_preview", "tags"]}),
+        ("Links", {"fields": ["website", "logo"]}),
+        ("Import", {"fields": ["source", "external_id"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(day_total=Count("days"))
+
+    @admin.display(description="days", ordering="day_total")
+    def day_count(self, obj):
+        return obj.day_total
+
+
+class TalkInline(admin.TabularInline):
+    model = Talk
+    fields = ["position", "start_time", "title", "kind", "room", "slug"]
+    extra = 0
+    show_change_link = True
+    ordering = ["position", "start_time", "pk"]
+
+
+class DayNoteInline(admin.StackedInline):
+    model = Note
+    fk_name = "day"
+    fields = ["author", "author_name", "body", "published"]
+    extra = 0
+    autocomplete_fields = ["author"]
+
+
+@admin.register(Day)
+class DayAdmin(PublishActionsMixin, admin.ModelAdmin):
+    list_display = ["__str__", "date", "position", "title", "published"]
+    list_filter = ["published", "conference"]
+    list_select_related = ["conference"]
+    search_fields = ["conference__name", "title"]
+    autocomplete_fields = ["conference"]
+    inlines = [TalkInline, DayNoteInline]
+    readonly_fields = ["summary_preview"]
+    summary_preview = markdown_preview("summary", "Summary as published")
+    fields = [
+        "conference", "date", "position", "title", "slug", "published", "summary", "summary_preview",
+    ]  # fmt: skip
+    ordering = ["-date", "position"]
+
+
+class TalkSpeakerInline(admin.TabularInline):
+    model = TalkSpeaker
+    fields = ["position", "speaker"]
+    autocomplete_fields = ["speaker"]
+    extra = 1
+    ordering = ["position", "pk"]
+
+
+class LinkInline(admin.TabularInline):
+    model = Link
+    fields = ["position", "kind", "title", "url"]
+    extra = 1
+    ordering = ["position", "pk"]
+
+
+class TalkNoteInline(admin.StackedInline):
+    model = Note
+    fk_name = "talk"
+    fields = ["author", "author_name", "body", "body_preview", "published"]
+    readonly_fields = ["body_preview"]
+    body_preview = markdown_preview("body", "Note as published")
+    extra = 1
+    autocomplete_fields = ["author"]
+
+
+@admin.register(Talk)
+class TalkAdmin(admin.ModelAdmin):
+    list_display = ["title", "conference", "day_label", "kind", "start_time", "room"]
+    list_filter = ["kind", ("conference", admin.RelatedOnlyFieldListFilter), "day__date"]
+    list_select_related = ["conference", "day"]
+    search_fields = ["title", "talk_speakers__speaker__name", "conference__name"]
+    autocomplete_fields = ["day"]
+    inlines = [TalkSpeakerInline, LinkInline, TalkNoteInline]
+    readonly_fields = ["abstract_preview", "source", "external_id"]
+    abstract_preview = markdown_preview("abstract", "Abstract as published")
+    fieldsets = [
+        (None, {"fields": ["day", "title", "slug", "kind", "tags"]}),
+        (
+            "Schedule",
+            {"fields": ["position", "start_time", "duration", "room", "track", "language"]},
+        ),
+        ("Abstract", {"fields": ["abstract", "abstract_preview"]}),
+        ("Slides and video", {"fields": ["slides_url", "video_url"]}),
+        ("Import", {"fields": ["source", "external_id"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="day", ordering="day__date")
+    def day_label(self, obj):
+        return obj.day.label
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Note:
+            for note_form in formset.forms:
+                if note_form.has_changed() and not note_form.instance.author_id:
+                    note_form.instance.author = request.user
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Note)
+class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
+    list_display = ["__str__", "byline_column", "published", "published_at", "updated"]
+    list_filter = ["published", ("talk__conference", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["talk", "day__conference", "author"]
+    search_fields = ["body", "talk__title", "author__username", "author_name"]
+    autocomplete_fields = ["talk", "day", "author"]
+    readonly_fields = ["body_preview", "published_at"]
+    body_preview = markdown_preview("body", "Note as published")
+    fields = [
+        "talk",
+        "day",
+        "author",
+        "author_name",
+        "body",
+        "body_preview",
+        "published",
+        "published_at",
+    ]
+    date_hierarchy = "created"
+
+    @admin.display(description="byline")
+    def byline_column(self, obj):
+        return obj.byline
+
+    @admin.action(description="Publish selected notes")
+    def publish(self, request, queryset):
+        updated = queryset.update(published=True, published_at=Coalesce("published_at", Now()))
+        self.message_user(request, f"Published {updated} note(s).")
+
+    def save_model(self, request, obj, form, change):
+        if obj.author_id is None and not obj.author_name:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
+
+
+admin.site.site_header = "confnotes"
+admin.site.site_title = "confnotes admin"
+admin.site.index_title = "Write and publish conference notes"

@@ -563,6 +563,7 @@ class Note(MarkdownMixin, models.Model):
                 condition=(Q(talk__isnull=False) & Q(day__isnull=True))
                 | (Q(talk__isnull=True) & Q(day__isnull=False)),
                 name="note_of_talk_or_day",
+                violation_error_message="A note is about either a talk or a day: choose one.",
             ),
         ]
 

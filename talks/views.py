@@ -1,1 +1,325 @@
+"""Public pages: the archive, conferences, days, talks, speakers and tags.
 
+Every view runs a fixed number of queries whatever the size of the archive;
+the tests pin each count. Drafts are shown to staff only.
+"""
+
+from collections import Counter
+from itertools import groupby
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import ExtractYear
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from taggit.models import Tag
+
+from speakers.models import Speaker, SpeakerOldSlug
+from talks.models import (
+    Conference,
+    ConferenceOldSlug,
+    Day,
+    DayOldSlug,
+    Link,
+    Note,
+    TaggedTalk,
+    Talk,
+    TalkOldSlug,
+)
+
+LIST_PAGE_SIZE = 50
+SPEAKER_PAGE_SIZE = 100
+TAG_PAGE_SIZE = 200
+
+
+def _is_staff(request) -> bool:
+    return request.user.is_authenticated and request.user.is_staff
+
+
+def _paginate(request, queryset, per_page):
+    """The requested page of `queryset`; a missing or malformed page number is a 404."""
+    paginator = Paginator(queryset, per_page)
+    number = request.GET.get("page", "1")
+    try:
+        return paginator.page(number)
+    except (InvalidPage, TypeError, ValueError):
+        raise Http404("No such page.") from None
+
+
+def _redirect(request, url):
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def _renamed_conference(request, slug):
+    """Redirect a URL under a conference's old slug to the same page under its new one."""
+    old = ConferenceOldSlug.objects.select_related("conference").filter(slug=slug).first()
+    if old is None:
+        raise Http404("No such conference.")
+    prefix = f"/{slug}/"
+    return _redirect(request, f"/{old.conference.slug}/{request.path.removeprefix(prefix)}")
+
+
+def _tag_counts(talks) -> list[tuple[Tag, int]]:
+    """Tags of already-fetched talks with how many of them carry each, most used first."""
+    counts = Counter()
+    by_pk = {}
+    for talk in talks:
+        for tag in talk.tags.all():
+            counts[tag.pk] += 1
+            by_pk[tag.pk] = tag
+    return sorted(
+        ((by_pk[pk], n) for pk, n in counts.items()), key=lambda pair: (-pair[1], pair[0].name)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Home and archive
+
+
+def home(request):
+    notes = (
+        Note.objects.public()
+        .select_related("talk__conference", "talk__day", "day__conference", "author")
+        .order_by("-published_at", "-pk")[:10]
+    )
+    conferences = Conference.objects.published().for_list().order_by("-start_date", "name")[:12]
+    return render(
+        request,
+        "talks/home.html",
+        {"latest_notes": notes, "conferences": conferences},
+    )
+
+
+def conference_list(request, year=None):
+    conferences = Conference.objects.all() if _is_staff(request) else Conference.objects.published()
+    years = list(
+        conferences.filter(start_date__isnull=False)
+        .annotate(year=ExtractYear("start_date"))
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+    if year is not None:
+        if year not in years:
+            raise Http404("No conferences that year.")
+        conferences = conferences.filter(start_date__year=year)
+    page = _paginate(
+        request,
+        conferences.for_list().order_by("-start_date", "series", "name", "pk"),
+        LIST_PAGE_SIZE,
+    )
+    groups = [(key, list(items)) for key, items in groupby(page.object_list, key=lambda c: c.year)]
+    return render(
+        request,
+        "talks/conference_list.html",
+        {"page": page, "groups": groups, "years": years, "year": year},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Conference, day, talk
+
+
+def conference_detail(request, conference):
+    staff = _is_staff(request)
+    conferences = Conference.objects.all() if staff else Conference.objects.published()
+    try:
+        conf = conferences.get(slug=conference)
+    except Conference.DoesNotExist:
+        return _renamed_conference(request, conference)
+    days = list(conf.days.all() if staff else conf.days.filter(published=True))
+    talks = list(
+        Talk.objects.for_list()
+        .filter(day__in=[day.pk for day in days])
+        .annotate(note_count=Count("notes", filter=Q(notes__published=True)))
+        .order_by("day__date", "position", "start_time", "pk")
+    )
+    talks_by_day = {day.pk: [] for day in days}
+    for talk in talks:
+        talks_by_day[talk.day_id].append(talk)
+    return render(
+        request,
+        "talks/conference_detail.html",
+        {
+            "conference": conf,
+            "days": [(day, talks_by_day[day.pk]) for day in days],
+            "talk_count": len(talks),
+            "tag_counts": _tag_counts(talks)[:40],
+        },
+    )
+
+
+def day_detail(request, conference, day):
+    staff = _is_staff(request)
+    days_qs = Day.objects.select_related("conference").filter(conference__slug=conference)
+    if not staff:
+        days_qs = days_qs.published()
+    days = list(days_qs.order_by("date", "position"))
+    if not days:
+        if Conference.objects.filter(slug=conference).exists():
+            raise Http404("No such day.")
+        return _renamed_conference(request, conference)
+    index = next((i for i, d in enumerate(days) if d.slug == day), None)
+    if index is None:
+        old = DayOldSlug.objects.filter(day__in=days, slug=day).select_related("day").first()
+        if old is None:
+            raise Http404("No such day.")
+        old.day.conference = days[0].conference
+        return _redirect(request, old.day.get_absolute_url())
+    current = days[index]
+    notes_qs = Note.objects.select_related("author")
+    if not staff:
+        notes_qs = notes_qs.published()
+    talks = list(
+        Talk.objects.for_list()
+        .filter(day=current)
+        .prefetch_related(
+            Prefetch("links", queryset=Link.objects.order_by("position", "pk")),
+        )
+    )
+    notes_by_talk = {talk.pk: [] for talk in talks}
+    day_notes = []
+    for note in notes_qs.filter(Q(day=current) | Q(talk__day=current)).order_by("created", "pk"):
+        if note.day_id:
+            day_notes.append(note)
+        else:
+            notes_by_talk[note.talk_id].append(note)
+    for talk in talks:
+        talk.day = current  # already fetched; spares a lookup per talk
+        talk.page_notes = notes_by_talk[talk.pk]
+    return render(
+        request,
+        "talks/day_detail.html",
+        {
+            "conference": current.conference,
+            "day": current,
+            "talks": talks,
+            "day_notes": day_notes,
+            "previous_day": days[index - 1] if index > 0 else None,
+            "next_day": days[index + 1] if index + 1 < len(days) else None,
+        },
+    )
+
+
+def talk_detail(request, conference, talk):
+    staff = _is_staff(request)
+    talks = Talk.objects.for_list().prefetch_related(
+        Prefetch("links", queryset=Link.objects.order_by("position", "pk")),
+    )
+    if not staff:
+        talks = talks.published()
+    try:
+        item = talks.get(conference__slug=conference, slug=talk)
+    except Talk.DoesNotExist:
+        old = (
+            TalkOldSlug.objects.select_related("talk__conference")
+            .filter(talk__conference__slug=conference, slug=talk)
+            .first()
+        )
+        if old is not None:
+            return _redirect(request, old.talk.get_absolute_url())
+        if Conference.objects.filter(slug=conference).exists():
+            raise Http404("No such talk.")
+        return _renamed_conference(request, conference)
+    notes = item.notes.select_related("author").order_by("created", "pk")
+    if not staff:
+        notes = notes.published()
+    tag_ids = [tag.pk for tag in item.tags.all()]
+    related = []
+    if tag_ids:
+        related_qs = (
+            Talk.objects.filter(tagged_items__tag__in=tag_ids)
+            .exclude(pk=item.pk)
+            .select_related("conference")
+            .annotate(shared=Count("tagged_items"))
+            .order_by("-shared", "-conference__start_date", "title")
+        )
+        if not staff:
+            related_qs = related_qs.published()
+        related = list(related_qs[:6])
+    return render(
+        request,
+        "talks/talk_detail.html",
+        {
+            "conference": item.conference,
+            "talk": item,
+            "notes": list(notes),
+            "related_talks": related,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Speakers
+
+
+def speaker_list(request):
+    public_talks = Q(talks__conference__published=True, talks__day__published=True)
+    speakers = (
+        Speaker.objects.for_list()
+        .annotate(talk_count=Count("talks", filter=public_talks, distinct=True))
+        .filter(talk_count__gt=0)
+        .order_by("name", "pk")
+    )
+    page = _paginate(request, speakers, SPEAKER_PAGE_SIZE)
+    groups = [
+        (key, list(items)) for key, items in groupby(page.object_list, key=lambda s: s.initial)
+    ]
+    return render(request, "talks/speaker_list.html", {"page": page, "groups": groups})
+
+
+def speaker_detail(request, slug):
+    try:
+        speaker = Speaker.objects.prefetch_related("aliases").get(slug=slug)
+    except Speaker.DoesNotExist:
+        old = SpeakerOldSlug.objects.select_related("speaker").filter(slug=slug).first()
+        if old is None:
+            raise Http404("No such speaker.") from None
+        return _redirect(request, old.speaker.get_absolute_url())
+    talks = Talk.objects.for_list().filter(talk_speakers__speaker=speaker)
+    if not _is_staff(request):
+        talks = talks.published()
+    talks = list(talks.order_by("-day__date", "position", "pk"))
+    if not talks and not _is_staff(request):
+        raise Http404("No published talks by this speaker.")
+    return render(
+        request,
+        "talks/speaker_detail.html",
+        {
+            "speaker": speaker,
+            "talks": talks,
+            "conference_count": len({t.conference_id for t in talks}),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Tags
+
+
+def tag_list(request):
+    tags = (
+        TaggedTalk.objects.filter(
+            content_object__conference__published=True, content_object__day__published=True
+        )
+        .values("tag__name", "tag__slug")
+        .annotate(talk_count=Count("content_object", distinct=True))
+        .order_by("tag__name")
+    )
+    page = _paginate(request, tags, TAG_PAGE_SIZE)
+    return render(request, "talks/tag_list.html", {"page": page})
+
+
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    talks = (
+        Talk.objects.for_list()
+        .published()
+        .filter(tagged_items__tag=tag)
+        .order_by("-day__date", "conference__name", "position", "pk")
+    )
+    page = _paginate(request, talks, LIST_PAGE_SIZE)
+    if not page.object_list:
+        raise Http404("No published talks with this tag.")
+    return render(request, "talks/tag_detail.html", {"tag": tag, "page": page})

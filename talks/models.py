@@ -20,6 +20,7 @@ from confnotes.slugs import (
 )
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
+from talks.video import youtube_embed_url
 
 
 class MarkdownMixin:
@@ -106,6 +107,9 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
     published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
     source = models.CharField(max_length=20, choices=Source, blank=True, default="")
     external_id = models.CharField(max_length=200, blank=True, default="")
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="Source fields kept for lossless export."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -353,6 +357,9 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     video_url = models.URLField("video", max_length=500, blank=True)
     source = models.CharField(max_length=20, choices=Source, blank=True, default="")
     external_id = models.CharField(max_length=200, blank=True, default="")
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="Source fields kept for lossless export."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -397,10 +404,9 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         return (start + self.duration).time()
 
     @property
-    def youtube_id(self) -> str:
-        from talks.video import youtube_id
-
-        return youtube_id(self.video_url)
+    def video_embed_url(self) -> str:
+        """A privacy-enhanced player address when the video is on YouTube, else ""."""
+        return youtube_embed_url(self.video_url)
 
     def save(self, *args, **kwargs):
         if self.day_id is not None:

@@ -220,7 +220,7 @@ def talk_detail(request, conference, talk):
         if old is not None:
             return _redirect(request, old.talk.get_absolute_url())
         if Conference.objects.filter(slug=conference).exists():
-            raise Http404("No such talk.")
+            raise Http404("No such talk.") from None
         return _renamed_conference(request, conference)
     notes = item.notes.select_related("author").order_by("created", "pk")
     if not staff:

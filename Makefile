@@ -1,0 +1,32 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.12
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+
+.PHONY: run test lint install
+.DEFAULT_GOAL := run
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Install, migrate a SQLite database, load the seed fixtures and serve on 127.0.0.1:8000.
+run: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(BIN)/python manage.py loaddata fixtures/*.json
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The whole test suite, with the checks CI needs.
+test: $(STAMP) lint
+	DJANGO_SECRET_KEY=confnotes-check-only $(BIN)/python manage.py check --fail-level WARNING
+	DJANGO_SECRET_KEY=confnotes-check-only $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest

@@ -38,8 +38,10 @@ class PublishActionsMixin:
 
 
 class DayInline(admin.TabularInline):
+    # No slug here: new days get theirs on save, and several blank slugs in one
+    # formset would trip the (conference, slug) uniqueness check.
     model = Day
-    fields = ["date", "position", "title", "slug", "published"]
+    fields = ["date", "position", "title", "published"]
     extra = 0
     show_change_link = True
 

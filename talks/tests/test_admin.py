@@ -45,10 +45,10 @@ def test_admin_anonymous_redirected_to_login(client):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/admin/talks/conference/", 7),
+        ("/admin/talks/conference/", 8),
         ("/admin/talks/day/", 6),
-        ("/admin/talks/talk/", 8),
-        ("/admin/talks/note/", 7),
+        ("/admin/talks/talk/", 6),
+        ("/admin/talks/note/", 8),
     ],
 )
 @pytest.mark.parametrize("size", [1, 3])
@@ -64,9 +64,9 @@ def test_admin_changelists_query_count_constant(
     elif "/talk/" in url:
         assert all(talk.title in html for day in days for talk in day.talks.all())
     elif "note" in url:
-        assert html.count("Wendy Writer") == 3 * size
+        assert html.count('<td class="field-byline_column">Wendy Writer') == 3 * size
     else:
-        assert html.count("Day 1") == size
+        assert all(f">{day}</a>" in html for day in days)
 
 
 def test_admin_creates_conference_with_days_inline(admin_client):
@@ -81,9 +81,12 @@ def test_admin_creates_conference_with_days_inline(admin_client):
         "published": "on",
         **_inline_management("days", total=2),
         "days-0-date": "2031-09-08",
+        "days-0-position": "0",
         "days-0-title": "Tutorials",
         "days-0-published": "on",
         "days-1-date": "2031-09-09",
+        "days-1-position": "0",
+        "days-1-title": "",
         "days-1-published": "on",
     }
 

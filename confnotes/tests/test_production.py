@@ -1,0 +1,82 @@
+import secrets
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db.utils import OperationalError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deploy_check_passes_with_debug_off(settings):
+    # The test run switches off the SSL redirect (the test client speaks plain
+    # HTTP); production keeps the default, which is on.
+    settings.SECURE_SSL_REDIRECT = True
+    settings.DEBUG = False
+    settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+    call_command("check", deploy=True, fail_level="WARNING")
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert "frame-src https://www.youtube-nocookie.com" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_no_page_has_inline_script(client):
+    html = client.get("/").content.decode()
+
+    assert "<script" not in html
+    assert " style=" not in html
+
+
+def test_unknown_url_gives_site_404_without_debug_page(client):
+    response = client.get("/no/such/page/at/all/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert "Traceback" not in html and "URLconf" not in html
+
+
+def test_healthz_answers_ok_when_database_and_cache_answer(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database:default": "ok", "cache": "ok"}
+
+
+def test_healthz_answers_503_when_cache_fails(client):
+    with mock.patch("confnotes.views.cache.set", side_effect=ConnectionError("down")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "error"
+
+
+def test_healthz_answers_503_when_database_fails(client):
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("gone")
+    ):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database:default"] == "error"
+
+
+def test_admin_login_locks_out_after_repeated_failures(client, django_user_model, settings):
+    django_user_model.objects.create_user("editor", password="right-password", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "editor", "password": "wrong"})
+
+    response = client.post("/admin/login/", {"username": "editor", "password": "right-password"})
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session

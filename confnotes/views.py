@@ -1,0 +1,35 @@
+"""Project-wide views that belong to no app."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def healthz(request):
+    """200 when every database and the cache answer, 503 otherwise: for load balancers."""
+    checks = {}
+    for alias in connections:
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            checks[f"database:{alias}"] = "ok"
+        except Exception:
+            logger.exception("health check: database %s does not answer", alias)
+            checks[f"database:{alias}"] = "error"
+    try:
+        cache.set("confnotes:healthz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("confnotes:healthz") == "ok" else "error"
+    except Exception:
+        logger.exception("health check: the cache does not answer")
+        checks["cache"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )

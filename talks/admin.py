@@ -4,6 +4,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from confnotes.pagecache import bump_content_version
 from talks.models import Conference, Day, Link, Note, Talk, TalkSpeaker
 
 
@@ -29,11 +30,13 @@ class PublishActionsMixin:
     @admin.action(description="Publish selected %(verbose_name_plural)s")
     def publish(self, request, queryset):
         updated = queryset.update(published=True)
+        bump_content_version()  # update() sends no signals
         self.message_user(request, f"Published {updated} item(s).")
 
     @admin.action(description="Unpublish selected %(verbose_name_plural)s")
     def unpublish(self, request, queryset):
         updated = queryset.update(published=False)
+        bump_content_version()
         self.message_user(request, f"Unpublished {updated} item(s).")
 
 
@@ -190,6 +193,7 @@ class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
     @admin.action(description="Publish selected notes")
     def publish(self, request, queryset):
         updated = queryset.update(published=True, published_at=Coalesce("published_at", Now()))
+        bump_content_version()
         self.message_user(request, f"Published {updated} note(s).")
 
     def save_model(self, request, obj, form, change):

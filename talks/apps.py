@@ -5,3 +5,8 @@ class TalksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "talks"
     verbose_name = "Conferences and talks"
+
+    def ready(self):
+        from talks import signals
+
+        signals.connect()

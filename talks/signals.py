@@ -1,0 +1,32 @@
+"""Keep derived state fresh when content changes: the page cache version."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from taggit.models import Tag
+
+from confnotes.pagecache import bump_content_version
+from speakers.models import Speaker, SpeakerAlias
+from talks.models import (
+    Conference,
+    Day,
+    Link,
+    Note,
+    TaggedConference,
+    TaggedTalk,
+    Talk,
+    TalkSpeaker,
+)
+
+CONTENT_MODELS = (
+    Conference, Day, Talk, TalkSpeaker, Link, Note, TaggedTalk, TaggedConference, Tag, Speaker,
+    SpeakerAlias,
+)  # fmt: skip
+
+
+def connect() -> None:
+    for model in CONTENT_MODELS:
+        uid = f"confnotes-pagecache-{model._meta.label_lower}"
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-delete")
+    m2m_changed.connect(
+        bump_content_version, sender=Talk.speakers.through, dispatch_uid="confnotes-pagecache-m2m"
+    )

@@ -32,13 +32,21 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+# Column alignment as align="…" (allowed on th/td), not as a style attribute,
+# which the sanitizer drops.
+MARKDOWN_EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
 
 
 def render_markdown(text: str | None) -> str:
     """Render Markdown source to sanitized HTML (empty string for empty input)."""
     if not text or not text.strip():
         return ""
-    html = markdown_lib.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = markdown_lib.markdown(
+        text,
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+        output_format="html",
+    )
     return sanitize_html(html)
 
 

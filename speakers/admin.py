@@ -1,1 +1,81 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from speakers.images import UploadedImageField
+from speakers.models import Speaker, SpeakerAlias, normalize_name
+
+
+class SpeakerAliasFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Refuse two aliases of one submission that normalize to the same name."""
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            name = form.cleaned_data.get("name")
+            if not name:
+                continue
+            key = normalize_name(name)
+            if key in seen:
+                raise ValidationError(f"“{name}” and “{seen[key]}” are the same alias.")
+            seen[key] = name
+
+
+class SpeakerAliasInline(admin.TabularInline):
+    model = SpeakerAlias
+    formset = SpeakerAliasFormSet
+    fields = ["name"]
+    extra = 1
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "thumbnail_preview", "website"]
+    list_display_links = ["name"]
+    list_per_page = 50
+    ordering = ["name", "pk"]
+    # The talks admin's autocomplete on speakers searches these.
+    search_fields = ["name", "aliases__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["photo_preview", "bio_preview"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug"]}),
+        ("Biography", {"fields": ["bio", "bio_preview"]}),
+        ("Photo", {"fields": ["photo", "photo_preview"]}),
+        ("Links and handles", {"fields": ["website", "github", "mastodon", "bluesky", "twitter"]}),
+    ]
+    inlines = [SpeakerAliasInline]
+    # Size, pixel and format checks with messages that say what is wrong.
+    formfield_overrides = {models.ImageField: {"form_class": UploadedImageField}}
+
+    @admin.display(description="Photo")
+    def thumbnail_preview(self, obj):
+        if not obj.photo_thumbnail:
+            return None
+        return format_html(
+            '<img src="{}" alt="" width="48" height="48" loading="lazy">',
+            obj.photo_thumbnail.url,
+        )
+
+    @admin.display(description="Stored photo")
+    def photo_preview(self, obj):
+        if not obj.photo:
+            return None
+        return format_html(
+            '<img src="{}" alt="Photo of {}" width="240">',
+            obj.photo.url,
+            obj.name,
+        )
+
+    @admin.display(description="Rendered biography")
+    def bio_preview(self, obj):
+        if not obj.bio_html:
+            return None
+        # bio_html is stored sanitized by confnotes.markdown.render_markdown on
+        # save: the project prints only stored *_html fields as safe.
+        return format_html('<div class="speaker-bio-preview">{}</div>', SafeString(obj.bio_html))

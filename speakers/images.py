@@ -4,37 +4,54 @@ import io
 import os
 import warnings
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.template.defaultfilters import filesizeformat
+from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
 PHOTO_MAX_SIDE = 800
 THUMBNAIL_SIZE = (160, 160)
 
 
-def _open_checked(fileobj) -> Image.Image:
-    """Open `fileobj` with Pillow, refusing non-images, other formats and bombs."""
+def _human_size(num_bytes: int) -> str:
+    return filesizeformat(num_bytes).replace("\xa0", " ")
+
+
+def _check_image(fileobj) -> None:
+    """Refuse what is not a readable image of an allowed format within the pixel limit.
+
+    Leaves `fileobj` at its start.
+    """
     max_pixels = settings.CONFNOTES_MAX_IMAGE_PIXELS
     fileobj.seek(0)
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that: refuse those too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(fileobj)
-        width, height = image.size
-        if width * height > max_pixels:
-            raise ValidationError(
-                f"The image is {width}×{height} pixels; the limit is {max_pixels:,} pixels.",
-                code="too_many_pixels",
-            )
-        if image.format not in ALLOWED_FORMATS:
-            raise ValidationError(
-                f"{image.format or 'This'} images are not accepted; use JPEG, PNG, GIF or WebP.",
-                code="bad_format",
-            )
-        image.verify()
+            with Image.open(fileobj) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ValidationError(
+                        f"The image is {width}×{height} pixels; "
+                        f"the limit is {max_pixels:,} pixels.",
+                        code="too_many_pixels",
+                    )
+                if image.format not in ALLOWED_FORMATS:
+                    raise ValidationError(
+                        f"{image.format or 'This'} images are not accepted; "
+                        "use JPEG, PNG, GIF or WebP.",
+                        code="bad_format",
+                    )
+                image.verify()
+            # verify() does not decode (and checks next to nothing in a JPEG):
+            # decoding the first frame, bounded by the pixel limit above, spots
+            # truncated or corrupt data here instead of failing later on save.
+            fileobj.seek(0)
+            with Image.open(fileobj) as image:
+                image.load()
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -42,19 +59,18 @@ def _open_checked(fileobj) -> Image.Image:
             f"The image has more pixels than the limit of {max_pixels:,}.",
             code="too_many_pixels",
         ) from None
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ):
+    except Exception:  # Pillow raises many kinds of errors on malformed files.
         raise ValidationError(
             "The file is not an image Pillow can read (JPEG, PNG, GIF or WebP).",
             code="not_an_image",
         ) from None
     finally:
         fileobj.seek(0)
-    # verify() leaves the image unusable; open it again for the caller.
+
+
+def _open_checked(fileobj) -> Image.Image:
+    """Open `fileobj` with Pillow, refusing non-images, other formats and bombs."""
+    _check_image(fileobj)
     return Image.open(fileobj)
 
 
@@ -65,10 +81,23 @@ def validate_image_upload(value) -> None:
     max_bytes = settings.CONFNOTES_MAX_UPLOAD_BYTES
     if value.size is not None and value.size > max_bytes:
         raise ValidationError(
-            f"The file is {value.size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.",
+            f"The file is {_human_size(value.size)}; the limit is {_human_size(max_bytes)}.",
             code="too_large",
         )
-    _open_checked(value.file if hasattr(value, "file") else value)
+    _check_image(value.file if hasattr(value, "file") else value)
+
+
+class UploadedImageField(forms.ImageField):
+    """Form field that runs `validate_image_upload` before Django's own Pillow check.
+
+    Django's check answers every refusal with one generic message; this one
+    tells the editor what is wrong (too large, too many pixels, not an image).
+    """
+
+    def to_python(self, data):
+        if data not in self.empty_values and hasattr(data, "size"):
+            validate_image_upload(data)
+        return super().to_python(data)
 
 
 def _jpeg_bytes(image: Image.Image) -> bytes:

@@ -1,24 +1,32 @@
 import re
 import unicodedata
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.urls import reverse
 
 from confnotes.markdown import render_markdown_fields
 from confnotes.slugs import OldSlug, SlugTrackingMixin, unique_slug
-from speakers.images import validate_image_upload
+from speakers.images import process_photo, validate_image_upload
+
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th"}
+)
 
 
 def normalize_name(name: str) -> str:
     """A speaker's name reduced for matching: no accents, case, quotes or nicknames.
 
-    "Amber Brown (\"HawkOwl\")", "amber  brown" and "Ámber Brown" all give "amber brown".
+    "Amber Brown (\"HawkOwl\")", "amber  brown" and "Ámber Brown" all give "amber brown";
+    "Łukasz Langa" gives "lukasz langa".
     """
     text = unicodedata.normalize("NFKD", name or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"\([^)]*\)", " ", text)  # nicknames in parentheses
     text = re.sub(r"[\"“”'‘’`]", "", text)
-    text = re.sub(r"[^\w\s-]", " ", text.casefold())
+    text = text.casefold().translate(_UNDECOMPOSED_LETTERS)
+    text = re.sub(r"[^\w\s-]", " ", text)
     return " ".join(text.split())
 
 
@@ -99,14 +107,16 @@ class Speaker(SlugTrackingMixin, models.Model):
         self.normalized_name = normalize_name(self.name)
         render_markdown_fields(self, self.markdown_fields)
         if self.photo and not getattr(self.photo, "_committed", True):
-            from speakers.images import process_photo
-
             process_photo(self)
+        elif not self.photo:
+            self.photo_thumbnail = ""  # The photo was cleared: so is its thumbnail.
         old_slug = self.slug_changed_from()
-        super().save(*args, **kwargs)
-        if old_slug:
-            SpeakerOldSlug.objects.get_or_create(speaker=self, slug=old_slug)
-            SpeakerOldSlug.objects.filter(slug=self.slug).delete()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_slug:
+                # The old URL now leads to this speaker, even if another one used it before.
+                SpeakerOldSlug.objects.update_or_create(slug=old_slug, defaults={"speaker": self})
+                SpeakerOldSlug.objects.filter(slug=self.slug).delete()
         self._loaded_slug = self.slug
 
 
@@ -138,6 +148,27 @@ class SpeakerAlias(models.Model):
         return (self.normalized_name,)
 
     natural_key.dependencies = ["speakers.speaker"]
+
+    def clean(self):
+        # normalized_name is not a form field, so forms skip its unique
+        # constraint: check it here rather than fail with an IntegrityError.
+        super().clean()
+        if not self.name:
+            return  # "This field is required." says it already.
+        self.normalized_name = normalize_name(self.name)
+        if not self.normalized_name:
+            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+        clash = (
+            SpeakerAlias.objects.filter(normalized_name=self.normalized_name)
+            .exclude(pk=self.pk)
+            .select_related("speaker")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {"name": f"“{clash.name}” is already an alias of {clash.speaker}."},
+                code="unique",
+            )
 
     def save(self, *args, **kwargs):
         self.normalized_name = normalize_name(self.name)

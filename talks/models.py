@@ -57,7 +57,14 @@ class ConferenceManager(models.Manager.from_queryset(ConferenceQuerySet)):
         return self.get(slug=slug)
 
 
+class TaggedConferenceManager(models.Manager):
+    def get_by_natural_key(self, conference_slug, tag_name):
+        return self.get(content_object__slug=conference_slug, tag__name=tag_name)
+
+
 class TaggedConference(TaggedItemBase):
+    objects = TaggedConferenceManager()
+
     content_object = models.ForeignKey(
         "Conference", on_delete=models.CASCADE, related_name="tagged_items"
     )
@@ -313,7 +320,18 @@ class TalkManager(models.Manager.from_queryset(TalkQuerySet)):
         return self.get(conference__slug=conference_slug, slug=slug)
 
 
+class TaggedTalkManager(models.Manager):
+    def get_by_natural_key(self, conference_slug, talk_slug, tag_name):
+        return self.get(
+            content_object__conference__slug=conference_slug,
+            content_object__slug=talk_slug,
+            tag__name=tag_name,
+        )
+
+
 class TaggedTalk(TaggedItemBase):
+    objects = TaggedTalkManager()
+
     content_object = models.ForeignKey(
         "Talk", on_delete=models.CASCADE, related_name="tagged_items"
     )

@@ -1,0 +1,118 @@
+"""Settings read from the environment, checked in a fresh interpreter each time."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory
+
+from confnotes.routers import PrimaryForWritersMiddleware, PrimaryReplicaRouter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _settings_with(env: dict, expression: str):
+    """Evaluate `expression` against confnotes.settings loaded under `env`."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CACHE_"))
+    }
+    clean.update(env)
+    code = f"import json, confnotes.settings as s; print(json.dumps({expression}, default=str))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    if result.returncode:
+        return result.stderr
+    return json.loads(result.stdout)
+
+
+def test_settings_refuse_missing_secret_key_without_debug():
+    error = _settings_with({}, "s.SECRET_KEY")
+
+    assert "DJANGO_SECRET_KEY must be set" in error
+
+
+def test_settings_default_to_sqlite_and_local_memory_with_debug():
+    databases, caches, debug = _settings_with(
+        {"DJANGO_DEBUG": "1"}, "[s.DATABASES, s.CACHES, s.DEBUG]"
+    )
+
+    assert databases["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert databases["default"]["NAME"].endswith("db.sqlite3")
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert debug is True
+
+
+def test_settings_read_postgres_redis_hosts_and_replicas_from_urls():
+    env = {
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_ALLOWED_HOSTS": "notes.example.org,www.notes.example.org",
+        "DATABASE_URL": "postgres://app:secret@db1.internal:5433/confnotes",
+        "DATABASE_REPLICA_URLS": "postgres://app:secret@db2.internal:5432/confnotes",
+        "CACHE_URL": "redis://cache.internal:6379/1",
+    }
+
+    databases, caches, hosts = _settings_with(env, "[s.DATABASES, s.CACHES, s.ALLOWED_HOSTS]")
+
+    assert databases["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert (databases["default"]["HOST"], databases["default"]["PORT"]) == ("db1.internal", 5433)
+    assert databases["replica1"]["HOST"] == "db2.internal"
+    assert databases["replica1"]["TEST"] == {"MIRROR": "default"}
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+    assert hosts == ["notes.example.org", "www.notes.example.org"]
+
+
+def test_settings_put_media_on_object_storage_when_a_bucket_is_set():
+    storages = _settings_with(
+        {
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_MEDIA_S3_BUCKET": "confnotes-media",
+            "DJANGO_MEDIA_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        },
+        "s.STORAGES",
+    )
+
+    assert storages["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storages["default"]["OPTIONS"]["bucket_name"] == "confnotes-media"
+    assert storages["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+@pytest.fixture
+def one_replica(monkeypatch):
+    monkeypatch.setattr("confnotes.routers.replica_aliases", lambda: ["replica1"])
+
+
+def test_router_sends_reads_to_replicas_and_writes_to_primary(one_replica):
+    router = PrimaryReplicaRouter()
+
+    assert router.db_for_read(None) == "replica1"
+    assert router.db_for_write(None) == "default"
+    assert router.allow_migrate("replica1", "talks") is False
+    assert router.allow_migrate("default", "talks") is True
+
+
+def test_router_without_replicas_reads_from_primary():
+    assert PrimaryReplicaRouter().db_for_read(None) == "default"
+
+
+def test_router_reads_from_primary_for_writes_and_signed_in_users(one_replica, settings):
+    seen = []
+    middleware = PrimaryForWritersMiddleware(
+        lambda request: seen.append(PrimaryReplicaRouter().db_for_read(None))
+    )
+    factory = RequestFactory()
+
+    middleware(factory.get("/"))
+    middleware(factory.post("/admin/"))
+    signed_in = factory.get("/")
+    signed_in.COOKIES[settings.SESSION_COOKIE_NAME] = "abc"
+    middleware(signed_in)
+
+    assert seen == ["replica1", "default", "default"]
+    assert PrimaryReplicaRouter().db_for_read(None) == "replica1"

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     # Anonymous GETs of public pages come from the shared cache (confnotes/pagecache.py).
     "confnotes.pagecache.PublicPageCacheMiddleware",
+    "confnotes.routers.PrimaryForWritersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,7 +90,12 @@ WSGI_APPLICATION = "confnotes.wsgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Read replicas (PostgreSQL streaming replicas): comma-separated URLs. Reads go
+# to them, writes to the primary (confnotes/routers.py).
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_n}"] = environ.Env.db_url_config(_url)
+    DATABASES[f"replica{_n}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["confnotes.routers.PrimaryReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the writer work at once; a busy timeout waits for
     # the writer instead of failing at once with "database is locked".
@@ -120,8 +126,28 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
+# Uploaded media: the local disk by default; S3-compatible object storage when
+# DJANGO_MEDIA_S3_BUCKET is set, so app servers share nothing on disk.
+# Credentials come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+MEDIA_S3_BUCKET = env.str("DJANGO_MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("DJANGO_MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DJANGO_MEDIA_S3_REGION", default="") or None,
+            "custom_domain": env.str("DJANGO_MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+            "default_acl": None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         # Hashed, compressed files served by whitenoise; needs `collectstatic`.
         "BACKEND": env.str(

@@ -1,6 +1,12 @@
-"""Keep derived state fresh when content changes: the page cache version."""
+"""Keep derived state fresh when content changes: the page cache version.
+
+Importers write in bulk, past the per-row signals, so they send `content_imported`
+once per imported conference (after their transaction commits); everything that
+derives state from content (the page cache, the search index) listens to it.
+"""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 from taggit.models import Tag
 
 from confnotes.pagecache import bump_content_version
@@ -16,6 +22,9 @@ from talks.models import (
     TalkSpeaker,
 )
 
+# Sent with `conference_ids`: the primary keys of the conferences an import wrote.
+content_imported = Signal()
+
 CONTENT_MODELS = (
     Conference, Day, Talk, TalkSpeaker, Link, Note, TaggedTalk, TaggedConference, Tag, Speaker,
     SpeakerAlias,
@@ -30,3 +39,4 @@ def connect() -> None:
     m2m_changed.connect(
         bump_content_version, sender=Talk.speakers.through, dispatch_uid="confnotes-pagecache-m2m"
     )
+    content_imported.connect(bump_content_version, dispatch_uid="confnotes-pagecache-import")

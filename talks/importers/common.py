@@ -2,11 +2,17 @@
 
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
 from django.utils.text import slugify
 
 from speakers.models import Speaker, SpeakerAlias, normalize_name
+from talks.models import Kind, LinkKind
 
 ACTIONS = ("created", "updated", "skipped")
 
@@ -146,3 +152,111 @@ class SpeakerResolver:
             n += 1
         self._slugs.add(slug)
         return slug
+
+
+def announce_import(sender: str, conference_ids) -> None:
+    """Tell the page cache and the search index that an import wrote these
+    conferences; sent once the surrounding transaction commits (at once outside one)."""
+    from talks.signals import content_imported
+
+    ids = sorted(set(conference_ids))
+    if ids:
+        transaction.on_commit(lambda: content_imported.send(sender=sender, conference_ids=ids))
+
+
+@contextmanager
+def use_primary_database():
+    """Send this block's reads to the primary database, never to a replica: an import
+    must read the rows it has just written."""
+    from confnotes import routers  # The router's per-context switch; see confnotes/routers.py.
+
+    token = routers._use_primary.set(True)
+    try:
+        yield
+    finally:
+        routers._use_primary.reset(token)
+
+
+# Kinds and links, as every source names them.
+
+_KIND_NAMES = {
+    "talk": Kind.TALK, "lecture": Kind.TALK, "vortrag": Kind.TALK, "keynote": Kind.KEYNOTE,
+    "lightning talk": Kind.LIGHTNING, "lightning": Kind.LIGHTNING, "workshop": Kind.WORKSHOP,
+    "tutorial": Kind.TUTORIAL, "panel": Kind.PANEL, "podium": Kind.PANEL,
+    "break": Kind.BREAK, "pause": Kind.BREAK, "social": Kind.SOCIAL, "sprint": Kind.SPRINT,
+    "performance": Kind.OTHER, "other": Kind.OTHER,
+}  # fmt: skip
+# Words that tell a kind inside a longer type or track name ("Coffee break", "Social Event").
+_KIND_WORDS = (
+    ("keynote", Kind.KEYNOTE), ("lightning", Kind.LIGHTNING), ("workshop", Kind.WORKSHOP),
+    ("hands-on", Kind.WORKSHOP), ("tutorial", Kind.TUTORIAL), ("panel", Kind.PANEL),
+    ("podium", Kind.PANEL), ("break", Kind.BREAK), ("pause", Kind.BREAK), ("lunch", Kind.BREAK),
+    ("coffee", Kind.BREAK), ("social", Kind.SOCIAL), ("party", Kind.SOCIAL),
+    ("dinner", Kind.SOCIAL), ("sprint", Kind.SPRINT), ("hackathon", Kind.SPRINT),
+    ("talk", Kind.TALK), ("lecture", Kind.TALK), ("vortr", Kind.TALK),
+)  # fmt: skip
+
+
+def kind_for_type(value: str | None, *, default: str = Kind.OTHER) -> str:
+    """The Kind of an event `type` ("lecture" → talk, "Lightning Talk" → lightning)."""
+    text = " ".join((value or "").casefold().split())
+    if not text:
+        return default
+    if text in _KIND_NAMES:
+        return _KIND_NAMES[text]
+    for word, kind in _KIND_WORDS:
+        if word in text:
+            return kind
+    return default
+
+
+VIDEO_HOSTS = frozenset(
+    {
+        "youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "player.vimeo.com",
+        "media.ccc.de", "dailymotion.com", "archive.org", "peertube.tv", "twitch.tv",
+    }
+)  # fmt: skip
+SLIDES_HOSTS = frozenset({"speakerdeck.com", "slideshare.net", "slides.com", "docs.google.com"})
+CODE_HOSTS = frozenset({"github.com", "gitlab.com", "codeberg.org", "bitbucket.org"})
+_SLIDES_WORDS = ("slide", "folie", "presentation", "präsentation", "praese", "deck")
+_VIDEO_WORDS = ("video", "recording", "aufzeichnung")
+_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.").removeprefix("m.")
+
+
+def link_kind(url: str, title: str) -> str:
+    """What a link is, from its title and its host: slides, video, code or other."""
+    text = (title or "").casefold()
+    host = _host(url)
+    if any(word in text for word in _SLIDES_WORDS) or host in SLIDES_HOSTS:
+        return LinkKind.SLIDES
+    if host in VIDEO_HOSTS or any(word in text for word in _VIDEO_WORDS):
+        return LinkKind.VIDEO
+    if host in CODE_HOSTS:
+        return LinkKind.CODE
+    return LinkKind.OTHER
+
+
+def resolve_url(url, base_url: str = "") -> str | None:
+    """An absolute http(s) URL for `url` ("/system/x.pdf" is resolved against the
+    site of `base_url`), or None when it is not a usable link."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    elif url.startswith("/"):
+        if not base_url:
+            return None
+        url = urljoin(base_url, url)
+    if len(url) > 500:
+        return None
+    try:
+        _URL_VALIDATOR(url)
+    except ValidationError:
+        return None
+    return url

@@ -4,6 +4,8 @@ Every `X` Markdown field has a stored sibling `X_html` filled by
 `render_markdown` on save; templates print only those `*_html` fields as safe.
 """
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 
@@ -37,17 +39,44 @@ MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 MARKDOWN_EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
 
 
-def render_markdown(text: str | None) -> str:
-    """Render Markdown source to sanitized HTML (empty string for empty input)."""
+def render_markdown(text: str | None, *, extensions=()) -> str:
+    """Render Markdown source to sanitized HTML (empty string for empty input).
+
+    `extensions` adds Python-Markdown extensions for this text only (e.g. a
+    note's video timestamps); their output goes through the same sanitizer.
+    """
     if not text or not text.strip():
         return ""
-    html = markdown_lib.markdown(
-        text,
-        extensions=MARKDOWN_EXTENSIONS,
-        extension_configs=MARKDOWN_EXTENSION_CONFIGS,
-        output_format="html",
-    )
+    if extensions:
+        html = markdown_lib.markdown(
+            text,
+            extensions=[*MARKDOWN_EXTENSIONS, *extensions],
+            extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+            output_format="html",
+        )
+    else:
+        converter = _converter()
+        try:
+            html = converter.convert(text)
+        finally:
+            converter.reset()
     return sanitize_html(html)
+
+
+_local = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    # Building a converter costs more than most conversions (an import renders
+    # thousands of abstracts), so each thread keeps one and resets it after use.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown_lib.Markdown(
+            extensions=MARKDOWN_EXTENSIONS,
+            extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+            output_format="html",
+        )
+    return converter
 
 
 def sanitize_html(html: str) -> str:
@@ -62,7 +91,8 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def render_markdown_fields(instance, field_names) -> None:
+def render_markdown_fields(instance, field_names, *, extensions=()) -> None:
     """Fill each `<name>_html` attribute of `instance` from its `<name>` source."""
     for name in field_names:
-        setattr(instance, f"{name}_html", render_markdown(getattr(instance, name)))
+        html = render_markdown(getattr(instance, name), extensions=extensions)
+        setattr(instance, f"{name}_html", html)

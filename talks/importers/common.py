@@ -93,6 +93,15 @@ _LANGUAGES = {
 }  # fmt: skip
 
 
+def language_code_3(code: str) -> str:
+    """ "en" → "eng": the ISO 639-3 code (as pyvideo writes languages) of a two-letter
+    code; a code without one is returned as it is."""
+    for name, two in _LANGUAGES.items():
+        if two == code and len(name) == 3:
+            return name
+    return code
+
+
 def normalize_language(value) -> str:
     """ "eng" → "en", "en" → "en", "English" → "en"; unknown strings kept, lowercased."""
     if not isinstance(value, str):
@@ -113,6 +122,7 @@ class SpeakerResolver:
         self.summary = summary
         self._by_key: dict[str, Speaker] = {}
         self._slugs: set[str] | None = None
+        self.created_pks: set[int] = set()  # speakers resolve_all() created in this run
 
     def preload(self, names) -> None:
         """Fetch, in two queries, every existing speaker that one of `names` may be."""
@@ -141,6 +151,32 @@ class SpeakerResolver:
             self.summary.add("Speaker", "created")
             self._by_key[key] = speaker
         return speaker
+
+    def resolve_all(self, names) -> dict[str, Speaker]:
+        """Resolve many names at once (one lookup, one insert for the new people);
+        returns {normalized name: speaker} for every non-blank name."""
+        wanted: dict[str, str] = {}
+        for name in names:
+            clean = " ".join((name or "").split())
+            key = normalize_name(clean)
+            if key:
+                wanted.setdefault(key, clean)
+        self.preload(wanted.values())
+        new = []
+        for key, clean in wanted.items():
+            if key not in self._by_key:
+                speaker = Speaker(
+                    name=clean[:200],
+                    slug=self._new_slug(clean),
+                    normalized_name=normalize_name(clean[:200])[:200],
+                )
+                self._by_key[key] = speaker
+                new.append(speaker)
+        if new:
+            Speaker.objects.bulk_create(new)  # Past save(): nothing to render for a bare name.
+            self.summary.add("Speaker", "created", len(new))
+            self.created_pks.update(speaker.pk for speaker in new)
+        return {key: self._by_key[key] for key in wanted}
 
     def _new_slug(self, name: str) -> str:
         if self._slugs is None:

@@ -1,0 +1,782 @@
+"""pyvideo.org import and export: samples written here, plus the real folders when present."""
+
+import datetime
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from taggit.models import Tag
+
+from speakers.models import Speaker
+from talks.exporters.pyvideo import export_pyvideo
+from talks.importers.common import ImportFailed
+from talks.importers.pyvideo import import_pyvideo, load_json
+from talks.importers.rst import rst_to_markdown
+from talks.models import Conference, Day, Link, LinkKind, Note, TaggedTalk, Talk, TalkSpeaker
+from talks.tests.factories import (
+    make_conference,
+    make_day,
+    make_link,
+    make_note,
+    make_speaker,
+    make_talk,
+)
+
+pytestmark = pytest.mark.django_db
+
+REAL_DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "pyvideo"
+MODELS = (Conference, Day, Talk, Speaker, TalkSpeaker, Link, Tag, TaggedTalk, Note)
+
+
+def video(**overrides) -> dict:
+    record = {
+        "title": "Making Things Fast",
+        "speakers": ["Ada Lovelace"],
+        "recorded": "2021-06-01",
+        "description": "A talk about `speed <https://speed.example.org/>`_.",
+        "videos": [{"type": "youtube", "url": "https://www.youtube.com/watch?v=abc123"}],
+    }
+    record.update(overrides)
+    return record
+
+
+def write_json(path: Path, data) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = data if isinstance(data, str) else json.dumps(data, indent=2, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_event(root: Path, folder: str, videos: dict, *, category=None) -> Path:
+    event = root / folder
+    write_json(event / "category.json", category or {"title": "PyTest Con 2021"})
+    for name, record in videos.items():
+        write_json(event / "videos" / f"{name}.json", record)
+    return event
+
+
+def make_targz(root: Path, dest: Path, *, extra=()) -> Path:
+    """A .tar.gz of `root` under the top folder `pyvideo-data/`, plus `extra` members."""
+    with tarfile.open(dest, "w:gz") as tar:
+        tar.add(root, arcname="pyvideo-data")
+        for member, data in extra:
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+    return dest
+
+
+def counts() -> dict:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    """A data root: one event with four videos covering the quirks of the real data."""
+    root = tmp_path / "data"
+    write_json(root / "NO_PUBLISH.json", [666])
+    write_event(
+        root,
+        "pytest-con-2021",
+        {
+            "making-things-fast": video(
+                id=1,
+                speakers=["Ada Lovelace", 'Grace Hopper ("Amazing Grace")'],
+                recorded="2021-06-02T14:30:00+02:00",
+                duration=1805,
+                language="eng",
+                tags=["performance", "Python"],
+                videos=[
+                    {"type": "mp4", "url": "https://media.example.org/fast.mp4"},
+                    {"type": "youtube", "url": "https://www.youtube.com/watch?v=fast1"},
+                ],
+                related_urls=[
+                    {"label": "Conference schedule", "url": "https://pytest-con.example.org/s"},
+                    {"label": "slides", "url": "https://speakerdeck.com/ada/fast"},
+                    "https://github.com/ada/fast",
+                ],
+                thumbnail_url="https://i.ytimg.com/vi/fast1/hqdefault.jpg",
+                copyright_text="CC BY",
+            ),
+            "lightning-talks": video(
+                title="Lightning Talks",
+                speakers=["Ada Lovelace", "Linus Pauling", "Ümit Ölçer"],
+                recorded="2021-06-01",
+                description=None,
+                summary="Five minutes each.",
+                language=None,
+                tags=["python"],
+            ),
+            "undated": video(title="Closing", speakers=[], recorded=None, description=""),
+            "withheld": video(id=666, title="Not for publishing"),
+        },
+        category={"title": "PyTest Con 2021", "url": "https://pytest-con.example.org/"},
+    )
+    return root
+
+
+# ---------------------------------------------------------------------------
+# Mapping
+
+
+def test_import_maps_event_to_conference_days_and_talks(sample):
+    summary = import_pyvideo(sample)
+
+    assert summary.failures == [] and summary.bad_records == []
+    conference = Conference.objects.get()
+    assert (conference.name, conference.slug, conference.series) == (
+        "PyTest Con 2021",
+        "pytest-con-2021",
+        "PyTest Con",
+    )
+    assert (conference.source, conference.external_id) == ("pyvideo", "pytest-con-2021")
+    assert conference.website == "https://pytest-con.example.org/"
+    assert (conference.start_date, conference.end_date) == (
+        datetime.date(2021, 6, 1),
+        datetime.date(2021, 6, 2),
+    )
+    days = list(conference.days.order_by("date"))
+    assert [(d.date, d.position, d.slug) for d in days] == [
+        (datetime.date(2021, 6, 1), 1, "day-1"),
+        (datetime.date(2021, 6, 2), 2, "day-2"),
+    ]
+    fast = Talk.objects.get(slug="making-things-fast")
+    assert fast.day == days[1]
+    assert fast.start_time == datetime.time(14, 30)
+    assert fast.duration == datetime.timedelta(seconds=1805)
+    assert fast.language == "en"
+    assert fast.video_url == "https://www.youtube.com/watch?v=fast1"  # YouTube first.
+    assert fast.slides_url == "https://speakerdeck.com/ada/fast"
+    assert [(link.kind, link.url, link.title) for link in fast.links.all()] == [
+        (LinkKind.WEBPAGE, "https://pytest-con.example.org/s", "Conference schedule"),
+        (LinkKind.CODE, "https://github.com/ada/fast", ""),
+    ]
+    assert [s.name for s in fast.speakers.order_by("talk_speakers__position")] == [
+        "Ada Lovelace",
+        'Grace Hopper ("Amazing Grace")',
+    ]
+    assert sorted(fast.tags.names()) == ["Python", "performance"]
+    assert fast.abstract == "A talk about [speed](https://speed.example.org/).\n"
+    assert '<a href="https://speed.example.org/"' in fast.abstract_html
+    record = fast.extra["pyvideo"]["record"]
+    assert record["thumbnail_url"] == "https://i.ytimg.com/vi/fast1/hqdefault.jpg"
+    assert record["copyright_text"] == "CC BY"
+    assert (fast.source, fast.external_id) == ("pyvideo", "pytest-con-2021/making-things-fast")
+
+
+def test_worker_processes_render_the_same_abstracts(sample, tmp_path):
+    import_pyvideo(sample)
+    serial = dict(Talk.objects.values_list("external_id", "abstract_html"))
+    _wipe()
+
+    summary = import_pyvideo(sample, workers=1)
+
+    assert summary.failures == []
+    assert dict(Talk.objects.values_list("external_id", "abstract_html")) == serial
+    assert '<a href="https://speed.example.org/"' in serial["pytest-con-2021/making-things-fast"]
+
+
+def test_import_uses_summary_and_matches_speakers_across_talks(sample):
+    import_pyvideo(sample)
+
+    lightning = Talk.objects.get(slug="lightning-talks")
+    assert lightning.abstract_html == "<p>Five minutes each.</p>"
+    assert lightning.language == ""
+    # "Ada Lovelace" speaks twice and "python"/"Python" is one tag: one row each.
+    assert Speaker.objects.filter(name="Ada Lovelace").count() == 1
+    assert Speaker.objects.get(name="Ada Lovelace").talks.count() == 2
+    assert Tag.objects.filter(name__iexact="python").count() == 1
+
+
+def test_import_matches_an_existing_speaker_by_normalized_name(sample):
+    known = make_speaker(name="Grace Hopper")
+
+    import_pyvideo(sample)
+
+    fast = Talk.objects.get(slug="making-things-fast")
+    assert known in fast.speakers.all()
+    assert Speaker.objects.filter(name__startswith="Grace").count() == 1
+
+
+def test_undated_video_goes_to_the_first_day(sample):
+    import_pyvideo(sample)
+
+    closing = Talk.objects.get(slug="undated")
+    assert closing.day.date == datetime.date(2021, 6, 1)
+    assert list(closing.speakers.all()) == []
+
+
+def test_no_publish_ids_are_not_imported(sample):
+    summary = import_pyvideo(sample)
+
+    assert not Talk.objects.filter(title="Not for publishing").exists()
+    assert Talk.objects.count() == 3
+    assert summary.get("Talk", "skipped") == 1
+    assert any("withheld.json: id 666 is in NO_PUBLISH.json" in p for p in summary.problems)
+    assert summary.bad_records == []  # Withheld on purpose: not an error.
+
+
+# ---------------------------------------------------------------------------
+# reStructuredText
+
+
+def test_rst_links_literal_blocks_and_headings_become_markdown():
+    text = (
+        "Overview\n========\n\nSee `the docs <https://docs.example.org/>`_ and Django_.\n\n"
+        ".. _Django: https://www.djangoproject.com/\n\nRun this::\n\n    pip install x\n"
+        "    x --go\n\nDetails\n-------\n\n* ``code`` and :func:`print`\n* https://x.example.org\n"
+    )
+
+    markdown = rst_to_markdown(text)
+
+    assert markdown == (
+        "### Overview\n\nSee [the docs](https://docs.example.org/) and "
+        "[Django](https://www.djangoproject.com/).\n\nRun this:\n\n```\npip install x\n"
+        "x --go\n```\n\n#### Details\n\n- `code` and `print`\n- <https://x.example.org>\n"
+    )
+
+
+def test_rst_code_directive_keeps_its_language():
+    markdown = rst_to_markdown(".. code-block:: python\n\n    print('hi')\n\nAfter.")
+
+    assert markdown == "```python\nprint('hi')\n```\n\nAfter.\n"
+
+
+def test_rst_keeps_markdown_links_and_escapes_stray_brackets():
+    markdown = rst_to_markdown("See [the site](https://x.example.org) [1]_ and [draft].")
+
+    assert markdown == r"See [the site](https://x.example.org) \[1\]_ and \[draft\]." + "\n"
+
+
+def test_rst_cuts_very_long_descriptions():
+    markdown = rst_to_markdown("word " * 10_000)
+
+    assert len(markdown) < 20_010 and markdown.endswith(" …\n")
+
+
+def test_imported_description_cannot_inject_html(tmp_path):
+    description = (
+        "<script>alert(1)</script>\n\n`click <javascript:alert(1)>`_\n\n"
+        '<img src=x onerror="alert(2)">\n\n#hashtag is not a heading'
+    )
+    write_event(tmp_path, "xss-con-2020", {"x": video(description=description)})
+
+    import_pyvideo(tmp_path / "xss-con-2020")
+
+    html = Talk.objects.get().abstract_html
+    assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+    assert "&lt;script&gt;" in html  # Shown as text, as reStructuredText would.
+    assert "<h1>" not in html and "#hashtag" in html
+
+
+# ---------------------------------------------------------------------------
+# Idempotence, notes
+
+
+def test_second_import_changes_nothing(sample):
+    import_pyvideo(sample)
+    before = counts()
+    pks = set(Talk.objects.values_list("pk", flat=True))
+
+    summary = import_pyvideo(sample)
+
+    assert counts() == before
+    assert set(Talk.objects.values_list("pk", flat=True)) == pks
+    assert all(
+        summary.get(model, action) == 0 for model in before for action in ("created", "updated")
+    )
+
+
+def test_reimport_updates_in_place_and_keeps_notes(sample):
+    import_pyvideo(sample)
+    talk = Talk.objects.get(slug="making-things-fast")
+    note = make_note(talk=talk, body="My *own* notes.")
+    hand_link = make_link(talk, url="https://blog.example.org/fast", kind="blog")
+    path = sample / "pytest-con-2021" / "videos" / "making-things-fast.json"
+    record = json.loads(path.read_text())
+    record.update(title="Making Things Faster", speakers=["Ada Lovelace"], tags=["speed"])
+    record["related_urls"] = record["related_urls"][1:]
+    write_json(path, record)
+
+    summary = import_pyvideo(sample)
+
+    talk.refresh_from_db()
+    assert talk.title == "Making Things Faster"
+    assert talk.slug == "making-things-fast"  # URLs stay.
+    assert [s.name for s in talk.speakers.all()] == ["Ada Lovelace"]
+    assert list(talk.tags.names()) == ["speed"]
+    assert set(talk.links.values_list("url", flat=True)) == {
+        "https://github.com/ada/fast",
+        hand_link.url,  # Added by hand: an import only removes what it brought.
+    }
+    assert summary.get("Talk", "updated") == 1 and summary.get("Talk", "created") == 0
+    note.refresh_from_db()
+    assert note.body == "My *own* notes." and note.talk_id == talk.pk
+
+
+def test_reimport_of_an_unchanged_record_keeps_edits_made_here(sample):
+    import_pyvideo(sample)
+    talk = Talk.objects.get(slug="making-things-fast")
+    talk.title = "A Better Title"
+    talk.save()
+    talk.speakers.remove(Speaker.objects.get(name="Ada Lovelace"))
+
+    summary = import_pyvideo(sample)
+
+    talk.refresh_from_db()
+    assert talk.title == "A Better Title"
+    assert [s.name for s in talk.speakers.all()] == ['Grace Hopper ("Amazing Grace")']
+    assert summary.get("Talk", "updated") == 0
+
+
+def test_import_fills_in_a_conference_entered_by_hand(sample):
+    conference = make_conference(name="PyTest Con 2021", slug="pytest-con-2021", recap="Ours.")
+
+    import_pyvideo(sample)
+
+    assert Conference.objects.get().pk == conference.pk
+    conference.refresh_from_db()
+    assert conference.recap == "Ours."  # The source has no description: ours stays.
+    assert conference.external_id == "pytest-con-2021"
+
+
+# ---------------------------------------------------------------------------
+# Atomicity, bad records, hostile input
+
+
+def test_malformed_event_changes_nothing_and_good_events_import(sample):
+    write_event(sample, "broken-con-2020", {"a": video()}, category='{"title": "Broken",')
+    write_event(sample, "typed-con-2020", {"a": video()}, category={"title": ["not", "text"]})
+
+    summary = import_pyvideo(sample)
+
+    assert set(Conference.objects.values_list("slug", flat=True)) == {"pytest-con-2021"}
+    assert len(summary.failures) == 2
+    broken = next(f for f in summary.failures if "broken-con-2020" in f)
+    assert broken.startswith(str(sample / "broken-con-2020" / "category.json") + ": not valid JSON")
+    assert "\n" not in broken
+    typed = next(f for f in summary.failures if "typed-con-2020" in f)
+    assert typed.endswith("category.json: title is not text")
+
+
+def test_event_without_category_is_refused(tmp_path):
+    write_json(tmp_path / "lost-2020" / "videos" / "a.json", video())
+
+    summary = import_pyvideo(tmp_path)
+
+    assert summary.failures == [f"{tmp_path / 'lost-2020' / 'category.json'}: missing"]
+    assert Talk.objects.count() == 0
+
+
+def test_bad_video_is_skipped_by_name_and_the_rest_imported(tmp_path):
+    event = write_event(
+        tmp_path,
+        "mixed-2020",
+        {"good": video(), "typed": video(speakers="Ada Lovelace"), "dated": video(recorded="x")},
+    )
+    write_json(event / "videos" / "garbled.json", "{nope")
+
+    summary = import_pyvideo(event)
+
+    assert list(Talk.objects.values_list("slug", flat=True)) == ["good"]
+    videos = event / "videos"
+    assert sorted(summary.bad_records) == [
+        f"{videos / 'dated.json'}: recorded 'x' is not a date",
+        f"{videos / 'garbled.json'}: not valid JSON: Expecting property name enclosed in "
+        "double quotes: line 1 column 2 (char 1)",
+        f"{videos / 'typed.json'}: speakers is a str, not a list",
+    ]
+    assert summary.get("Talk", "skipped") == 3
+
+
+def test_deeply_nested_json_is_refused(tmp_path):
+    deep = '{"title": "Deep", "speakers": [], "videos": [], "x": ' + "[" * 100_000
+    deep += "]" * 100_000 + "}"
+    medium = {"title": "Medium", "x": json.loads("[" * 50 + "]" * 50)}
+    event = write_event(tmp_path, "deep-2020", {"ok": video(), "deep": deep, "medium": medium})
+
+    summary = import_pyvideo(event)
+
+    assert list(Talk.objects.values_list("slug", flat=True)) == ["ok"]
+    assert (
+        f"{event / 'videos' / 'deep.json'}: JSON nested too deeply; refused" in summary.bad_records
+    )
+    assert (
+        f"{event / 'videos' / 'medium.json'}: JSON nested deeper than 20 levels; refused"
+        in summary.bad_records
+    )
+
+
+def test_oversized_json_is_refused(tmp_path):
+    event = write_event(tmp_path, "big-2020", {"big": video(description="x" * 5000)})
+
+    summary = import_pyvideo(event, max_json_bytes=4000)
+
+    assert summary.failures == []
+    assert summary.bad_records == [
+        f"{event / 'videos' / 'big.json'}: file is larger than 4000 bytes; refused"
+    ]
+
+
+def test_folder_symlink_outside_the_root_is_refused(tmp_path):
+    secret = write_json(tmp_path / "outside.json", video(title="Secret"))
+    event = write_event(tmp_path / "data", "links-2020", {"ok": video()})
+    (event / "videos" / "escape.json").symlink_to(secret)
+
+    summary = import_pyvideo(tmp_path / "data")
+
+    assert not Talk.objects.filter(title="Secret").exists()
+    assert summary.bad_records == [
+        f"{event / 'videos' / 'escape.json'}: links outside the data root; refused"
+    ]
+
+
+def test_nul_characters_and_lone_surrogates_are_refused(tmp_path):
+    event = write_event(tmp_path, "odd-2020", {"ok": video(title="Fine \U0001f447")})
+    write_json(event / "videos" / "nul.json", '{"title": "a\\u0000b", "speakers": []}')
+    write_json(event / "videos" / "half.json", '{"title": "a\\ud83d b", "speakers": []}')
+
+    summary = import_pyvideo(event)
+
+    assert list(Talk.objects.values_list("title", flat=True)) == ["Fine \U0001f447"]
+    videos = event / "videos"
+    assert sorted(summary.bad_records) == [
+        f"{videos / 'half.json'}: contains a lone UTF-16 surrogate; refused",
+        f"{videos / 'nul.json'}: contains a NUL character (\\u0000); refused",
+    ]
+
+
+def test_load_json_refuses_non_utf8():
+    with pytest.raises(ImportFailed, match="x.json: not UTF-8 text"):
+        load_json(b'{"title": "\xff"}', "x.json")
+
+
+# ---------------------------------------------------------------------------
+# Archives
+
+
+def test_targz_imports_like_the_folder(sample, tmp_path):
+    archive = make_targz(sample, tmp_path / "pyvideo-data.tar.gz")
+
+    summary = import_pyvideo(archive)
+
+    assert summary.failures == []
+    assert Talk.objects.count() == 3  # The NO_PUBLISH.json inside the archive is honoured.
+    assert Conference.objects.get().external_id == "pytest-con-2021"
+
+
+def _member(name, **attrs) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    for key, value in attrs.items():
+        setattr(info, key, value)
+    return info
+
+
+@pytest.mark.parametrize(
+    ("member", "problem"),
+    [
+        (_member("pyvideo-data/../x.json", size=2), "pyvideo-data/../x.json points outside"),
+        (_member("/etc/x.json", size=2), "/etc/x.json points outside the archive; refused"),
+        (
+            _member(
+                "pyvideo-data/evil/videos/a.json", type=tarfile.SYMTYPE, linkname="../../../../x"
+            ),
+            "pyvideo-data/evil/videos/a.json links to ../../../../x, outside the archive; refused",
+        ),
+        (
+            _member("pyvideo-data/evil/c.json", type=tarfile.SYMTYPE, linkname="/etc/passwd"),
+            "links to /etc/passwd, outside the archive",
+        ),
+    ],
+)
+def test_hostile_archive_is_refused_before_anything_is_written(sample, tmp_path, member, problem):
+    data = b"{}" if member.isfile() else None
+    archive = make_targz(sample, tmp_path / "evil.tar.gz", extra=[(member, data)])
+
+    summary = import_pyvideo(archive)
+
+    assert counts() == dict.fromkeys(counts(), 0)
+    assert len(summary.failures) == 1
+    assert summary.failures[0].startswith(f"{archive}: ")
+    assert problem in summary.failures[0]
+
+
+def test_archive_member_too_large_is_refused(sample, tmp_path):
+    archive = make_targz(sample, tmp_path / "big.tar.gz")
+
+    summary = import_pyvideo(archive, max_json_bytes=100)
+
+    assert Talk.objects.count() == 0
+    assert "is larger than 100 bytes; refused" in summary.failures[0]
+
+
+def test_truncated_archive_keeps_whole_events_and_reports_the_cut(tmp_path):
+    root = tmp_path / "data"
+    write_event(root, "aaa-2020", {"one": video()}, category={"title": "AAA 2020"})
+    # Incompressible text, so that cutting the archive lands inside this event.
+    noise = __import__("os").urandom(60_000).hex()
+    write_event(
+        root,
+        "zzz-2020",
+        {
+            f"t{i}": video(title=f"T{i}", description=noise[i * 4000 : (i + 1) * 4000])
+            for i in range(30)
+        },
+        category={"title": "ZZZ 2020"},
+    )
+    archive = make_targz(root, tmp_path / "whole.tar.gz")
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size * 3 // 4])
+
+    summary = import_pyvideo(cut)
+
+    assert list(Conference.objects.values_list("slug", flat=True)) == ["aaa-2020"]
+    assert not Talk.objects.filter(conference__slug="zzz-2020").exists()
+    assert len(summary.failures) == 1
+    assert summary.failures[0].startswith(f"{cut}: pyvideo-data/zzz-2020/videos/")
+    assert "archive truncated or corrupt" in summary.failures[0]
+    assert summary.failures[0].endswith("event zzz-2020 not imported")
+
+
+def test_not_a_gzip_archive_is_reported(tmp_path):
+    bogus = tmp_path / "bogus.tar.gz"
+    bogus.write_bytes(b"this is not gzip at all")
+
+    summary = import_pyvideo(bogus)
+
+    assert len(summary.failures) == 1 and summary.failures[0].startswith(f"{bogus}: ")
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+
+def test_command_prints_progress_and_summary(sample):
+    out = io.StringIO()
+
+    call_command("import_pyvideo", str(sample), stdout=out)
+
+    text = out.getvalue()
+    assert (
+        f"{sample / 'pytest-con-2021'}: 3 talks created, 0 updated, 0 unchanged, 1 skipped" in text
+    )
+    assert "Talk: 3 created, 0 updated, 1 skipped" in text
+    assert "skipped: " in text and "id 666 is in NO_PUBLISH.json" in text
+
+
+def test_command_fails_after_importing_the_good_events(sample, tmp_path):
+    write_event(sample, "broken-con-2020", {"a": video()}, category="[")
+    out = io.StringIO()
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_pyvideo", str(sample), str(tmp_path / "missing"), stdout=out)
+
+    assert Conference.objects.filter(slug="pytest-con-2021").exists()
+    lines = str(error.value).splitlines()
+    assert lines == [
+        f"{sample / 'broken-con-2020' / 'category.json'}: not valid JSON: Expecting value: "
+        "line 1 column 2 (char 1)",
+        f"{tmp_path / 'missing'}: no such file or folder",
+    ]
+
+
+def test_command_exits_non_zero_without_traceback(tmp_path):
+    missing = tmp_path / "nowhere.tar.gz"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_pyvideo", str(missing)],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"CommandError: {missing}: no such file or folder"
+    assert "Traceback" not in result.stderr
+
+
+def test_export_command_refuses_unknown_conference(tmp_path):
+    with pytest.raises(CommandError, match="^nope: no conference with this slug$"):
+        call_command("export_pyvideo", "nope", str(tmp_path))
+
+
+# ---------------------------------------------------------------------------
+# Export and round trips
+
+
+def _tree(path: Path) -> dict:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*.json"))}
+
+
+def _wipe() -> None:
+    for model in (Conference, Speaker, Tag):
+        model.objects.all().delete()
+
+
+def test_export_writes_the_source_files_back_unchanged(sample, tmp_path):
+    import_pyvideo(sample)
+    conference = Conference.objects.get()
+
+    folder = export_pyvideo(conference, tmp_path / "out")
+
+    source = _tree(sample / "pytest-con-2021")
+    del source["videos/withheld.json"]  # Never imported.
+    assert folder == tmp_path / "out" / "pytest-con-2021"
+    assert _tree(folder) == source
+
+
+def test_export_import_export_is_identical(sample, tmp_path):
+    import_pyvideo(sample)
+    talk = Talk.objects.get(slug="making-things-fast")
+    talk.title = "Edited Here"
+    talk.abstract = "Now    indented code:\n\n    x = 1\n"
+    talk.save()
+    first = export_pyvideo(Conference.objects.get(), tmp_path / "one")
+    _wipe()
+
+    import_pyvideo(tmp_path / "one")
+    second = export_pyvideo(Conference.objects.get(), tmp_path / "two")
+
+    assert _tree(first) == _tree(second)
+    talk = Talk.objects.get(slug="making-things-fast")
+    assert talk.title == "Edited Here"
+    assert talk.abstract == "Now    indented code:\n\n    x = 1\n"  # Markdown kept as it is.
+    assert "<pre><code>x = 1" in talk.abstract_html
+
+
+def _snapshot(conference) -> list:
+    rows = []
+    for talk in Talk.objects.filter(conference=conference).order_by("slug"):
+        rows.append(
+            (
+                talk.slug, talk.title, talk.day.date, talk.start_time, talk.duration,
+                talk.language, talk.abstract, talk.abstract_html, talk.slides_url,
+                talk.video_url, [s.name for s in talk.speakers.order_by("talk_speakers__position")],
+                sorted(talk.tags.names()),
+                [(link.url, link.kind, link.title) for link in talk.links.order_by("position")],
+            )
+        )  # fmt: skip
+    return [conference.name, conference.start_date, conference.end_date, conference.recap, rows]
+
+
+def test_conference_entered_by_hand_round_trips(tmp_path):
+    conference = make_conference(
+        name="Hand Conf 2022",
+        slug="hand-conf-2022",
+        start_date=datetime.date(2022, 5, 1),
+        end_date=datetime.date(2022, 5, 2),
+        recap="We had *fun*.",
+    )
+    day = make_day(conference, date=datetime.date(2022, 5, 2))
+    talk = make_talk(
+        day,
+        title="By Hand",
+        speakers=[make_speaker(name="Zoë Writer"), make_speaker(name="Al Second")],
+        tags=["django", "Testing"],
+        abstract="Some **bold** text.\n\n    code_block()\n",
+        slides_url="https://slides.example.org/hand",
+        video_url="https://vimeo.com/12345",
+        duration=datetime.timedelta(minutes=25),
+        start_time=datetime.time(9, 30),
+        language="de",
+    )
+    make_link(talk, url="https://blog.example.org/hand", kind="blog", title="My write-up")
+    make_link(talk, url="https://github.com/hand/code", kind="code", title="")
+    make_link(talk, url="https://example.org/photos", kind="photos", title="")
+    make_talk(day, title="Bare Minimum")
+    before = _snapshot(conference)
+    first = export_pyvideo(conference, tmp_path / "one")
+    _wipe()
+
+    summary = import_pyvideo(tmp_path / "one")
+    second = export_pyvideo(Conference.objects.get(), tmp_path / "two")
+
+    assert summary.failures == [] and summary.bad_records == []
+    assert _snapshot(Conference.objects.get()) == before
+    assert _tree(first) == _tree(second)
+
+
+def test_reimporting_an_export_of_a_hand_conference_updates_it_in_place(tmp_path):
+    conference = make_conference(name="Hand Conf 2023", slug="hand-conf-2023")
+    talk = make_talk(make_day(conference), title="Kept", abstract="Text.")
+    note = make_note(talk=talk, body="Note stays.")
+    export_pyvideo(conference, tmp_path / "out")
+
+    import_pyvideo(tmp_path / "out")
+
+    assert Talk.objects.get().pk == talk.pk and Conference.objects.get().pk == conference.pk
+    note.refresh_from_db()
+    assert note.body == "Note stays."
+
+
+def test_export_never_writes_outside_its_folder(sample, tmp_path):
+    import_pyvideo(sample)
+    conference = Conference.objects.get()
+    conference.extra["pyvideo"]["folder"] = "../escaped"
+    conference.save()
+    talk = Talk.objects.get(slug="making-things-fast")
+    talk.extra["pyvideo"]["file"] = "../../escaped.json"
+    talk.save()
+
+    folder = export_pyvideo(conference, tmp_path / "out")
+
+    assert folder == tmp_path / "out" / "pytest-con-2021"
+    assert (folder / "videos" / "making-things-fast.json").exists()
+    assert not list(tmp_path.rglob("escaped*"))
+
+
+def test_dumpdata_of_an_import_loads_into_an_empty_database(sample, tmp_path):
+    import_pyvideo(sample)
+    before = _snapshot(Conference.objects.get())
+    fixture = tmp_path / "dump.json"
+    call_command(
+        "dumpdata", "talks", "speakers", "taggit", "--natural-foreign", "--natural-primary",
+        "--output", str(fixture), verbosity=0,
+    )  # fmt: skip
+    _wipe()
+    assert counts() == dict.fromkeys(counts(), 0)
+
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    assert _snapshot(Conference.objects.get()) == before
+    assert Talk.objects.get(slug="making-things-fast").extra["pyvideo"]["record"]["id"] == 1
+
+
+# ---------------------------------------------------------------------------
+# The real data
+
+
+@pytest.mark.slow
+def test_real_event_folders_import_and_export_unchanged(tmp_path):
+    folders = [REAL_DATA / "djangocon-2009", REAL_DATA / "djangocon-us-2019"]
+    if not all((f / "category.json").exists() for f in folders):
+        pytest.skip(f"the pyvideo sample folders are not in {REAL_DATA}")
+
+    summary = import_pyvideo(folders)
+
+    assert summary.failures == [] and summary.bad_records == []
+    # Counted from the files: 34 and 42 videos on 3 days each; 47 and 64 speaker
+    # slots; 90 different people (3 spoke at both); 31 tags, all in 2009.
+    old, new = (
+        Conference.objects.get(slug="djangocon-2009"),
+        Conference.objects.get(slug="djangocon-us-2019"),
+    )
+    assert (old.name, old.series) == ("DjangoCon US 2009", "DjangoCon US")
+    assert (new.name, new.series) == ("DjangoCon US 2019", "DjangoCon US")
+    assert (old.talks.count(), new.talks.count()) == (34, 42)
+    assert (old.days.count(), new.days.count()) == (3, 3)
+    assert new.start_date == datetime.date(2019, 9, 23)
+    assert TalkSpeaker.objects.filter(talk__conference=old).count() == 47
+    assert TalkSpeaker.objects.filter(talk__conference=new).count() == 64
+    assert Speaker.objects.count() == 90
+    assert Tag.objects.count() == 31
+    assert new.talks.exclude(video_url__startswith="https://www.youtube.com/").count() == 0
+    for folder in folders:
+        out = export_pyvideo(Conference.objects.get(external_id=folder.name), tmp_path)
+        assert _tree(out) == _tree(folder)

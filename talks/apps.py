@@ -7,6 +7,7 @@ class TalksConfig(AppConfig):
     verbose_name = "Conferences and talks"
 
     def ready(self):
-        from talks import signals
+        from talks import search, signals
 
         signals.connect()
+        search.connect_signals()

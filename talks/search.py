@@ -1,0 +1,707 @@
+"""Full-text search over published talks: the index, keeping it in sync, and queries.
+
+One row per published talk (published conference and day) holds its title, its
+speakers' names (with their other spellings), its tags, its abstract and the text
+of its published notes. SQLite keeps it in an FTS5 table ranked with bm25; PostgreSQL
+in a table with a weighted search vector (A title and speakers, B tags, C abstract,
+D notes) behind a GIN index, ranked with ts_rank. Both rank a title or speaker match
+far above a passing mention in notes. The table is made by migration 0002_search.
+
+The index is derived data: any save or delete of content marks the talks it touches,
+and they are reindexed together once the transaction commits (imports that write
+thousands of rows cost one bulk pass, not one per row). Imports that write past the
+per-row signals send `content_imported`; `rebuild_search_index` rebuilds everything.
+"""
+
+import html
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import connections, router, transaction
+from django.db.models import Prefetch, Q
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from speakers.models import SpeakerAlias
+from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker
+
+logger = logging.getLogger(__name__)
+
+TABLE = "talks_search"
+TALK_TABLE = Talk._meta.db_table
+CONFERENCE_TABLE = Conference._meta.db_table
+TAGGED_TABLE = TaggedTalk._meta.db_table
+TAG_TABLE = TaggedTalk._meta.get_field("tag").related_model._meta.db_table
+QUERY_MAX_CHARS = 200  # longer input is cut, never refused
+QUERY_MAX_TERMS = 12
+PAGE_SIZE = 20
+TAG_FACET_SIZE = 20
+CONFERENCE_FACET_SIZE = 15
+BATCH_SIZE = 500  # talks per bulk indexing step: bounded memory, few round trips
+TEXT_MAX_CHARS = 200_000  # per column; PostgreSQL refuses search vectors past 1 MB
+
+# Highlight markers: private-use characters that never occur in indexed text, so the
+# excerpt can be escaped as a whole and only the markers turned into <mark> tags.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+
+# SQLite column weights for bm25, in column order: title, speakers, tags, abstract, notes.
+SQLITE_WEIGHTS = "10.0, 8.0, 4.0, 2.0, 1.0"
+# PostgreSQL weights for ts_rank, in the order {D, C, B, A}: notes, abstract, tags, title.
+POSTGRES_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
+# English stemming without stop words; made by migration 0002 with the search vector.
+POSTGRES_CONFIG = "confnotes_english"
+
+
+# ---------------------------------------------------------------------------
+# Building documents
+
+
+# Sanitized HTML keeps "<" escaped in text, so every "<" opens a tag.
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_to_text(value: str) -> str:
+    """Plain text of sanitized HTML: tags dropped, entities decoded, spaces collapsed."""
+    if not value:
+        return ""
+    text = html.unescape(_TAG.sub(" ", value))
+    text = text.replace(MARK_START, "").replace(MARK_END, "")
+    return " ".join(text.split())[:TEXT_MAX_CHARS]
+
+
+def _plain(value: str) -> str:
+    return value.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def _documents(alias: str, lookup: str, value):
+    """(id, title, speakers, tags, abstract, notes) of the published talks whose id
+    matches `lookup` ("in" a list, or "range" of two ids), in five queries."""
+
+    def ids(field):
+        if lookup == "range":
+            return {f"{field}__gte": value[0], f"{field}__lte": value[1]}
+        return {f"{field}__in": value}
+
+    talks = list(
+        Talk.objects.using(alias)
+        .published()
+        .filter(**ids("pk"))
+        .order_by()
+        .values_list("pk", "title", "abstract_html")
+    )
+    if not talks:
+        return []
+    speakers: dict[int, list[str]] = {}
+    speaker_talks: dict[int, list[int]] = {}
+    talk_speakers = TalkSpeaker.objects.using(alias).filter(**ids("talk_id"))
+    for talk_id, speaker_id, name in talk_speakers.order_by(
+        "talk_id", "position", "pk"
+    ).values_list("talk_id", "speaker_id", "speaker__name"):
+        speakers.setdefault(talk_id, []).append(name)
+        speaker_talks.setdefault(speaker_id, []).append(talk_id)
+    # Other spellings of a name find the same person's talks.
+    for speaker_id, alias_name in (
+        SpeakerAlias.objects.using(alias)
+        .filter(speaker_id__in=talk_speakers.values("speaker_id"))
+        .order_by("speaker_id", "name")
+        .values_list("speaker_id", "name")
+    ):
+        for talk_id in speaker_talks.get(speaker_id, ()):
+            speakers[talk_id].append(alias_name)
+    tags: dict[int, list[str]] = {}
+    for talk_id, name in (
+        TaggedTalk.objects.using(alias)
+        .filter(**ids("content_object_id"))
+        .order_by("content_object_id", "tag__name")
+        .values_list("content_object_id", "tag__name")
+    ):
+        tags.setdefault(talk_id, []).append(name)
+    notes: dict[int, list[str]] = {}
+    for talk_id, body_html in (
+        Note.objects.using(alias)
+        .published()
+        .filter(**ids("talk_id"))
+        .order_by("talk_id", "created", "pk")
+        .values_list("talk_id", "body_html")
+    ):
+        notes.setdefault(talk_id, []).append(html_to_text(body_html))
+    return [
+        (
+            pk,
+            _plain(title),
+            _plain(" · ".join(speakers.get(pk, ()))),
+            _plain(" · ".join(tags.get(pk, ()))),
+            html_to_text(abstract_html),
+            " … ".join(notes.get(pk, ()))[:TEXT_MAX_CHARS],
+        )
+        for pk, title, abstract_html in talks
+    ]
+
+
+def _write(alias: str, talk_ids: list[int]) -> int:
+    """Reindex a sorted batch of talk ids; returns how many talks are now indexed.
+
+    A dense batch (the usual case: a rebuild, an import) is read and replaced as the
+    whole id range it spans, which is the same work for the database and far less
+    for the ORM than a long IN list.
+    """
+    connection = connections[alias]
+    id_column = "rowid" if connection.vendor == "sqlite" else "talk_id"
+    low, high = talk_ids[0], talk_ids[-1]
+    dense = high - low < 2 * len(talk_ids)
+    with connection.cursor() as cursor:
+        if dense:
+            docs = _documents(alias, "range", (low, high))
+            cursor.execute(f"DELETE FROM {TABLE} WHERE {id_column} BETWEEN %s AND %s", [low, high])
+        else:
+            docs = _documents(alias, "in", talk_ids)
+            placeholders = ", ".join(["%s"] * len(talk_ids))
+            cursor.execute(f"DELETE FROM {TABLE} WHERE {id_column} IN ({placeholders})", talk_ids)
+        if docs:
+            cursor.executemany(
+                f"INSERT INTO {TABLE} ({id_column}, title, speakers, tags, abstract, notes) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                docs,
+            )
+    return len(docs)
+
+
+def search_index_talks(talk_ids, *, using: str | None = None) -> int:
+    """Reindex these talks now (drop the rows of deleted or unpublished ones)."""
+    alias = using or router.db_for_write(Talk)
+    ids = sorted(set(talk_ids))
+    indexed = 0
+    with transaction.atomic(using=alias):
+        for start in range(0, len(ids), BATCH_SIZE):
+            indexed += _write(alias, ids[start : start + BATCH_SIZE])
+    return indexed
+
+
+def search_index_conferences(conference_ids, *, using: str | None = None) -> int:
+    """Reindex every talk of these conferences in bulk, e.g. after an import."""
+    alias = using or router.db_for_write(Talk)
+    talk_ids = list(
+        Talk.objects.using(alias)
+        .filter(conference_id__in=list(conference_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return search_index_talks(talk_ids, using=alias)
+
+
+def search_rebuild(*, using: str | None = None) -> int:
+    """Empty the index and fill it from every published talk; returns how many were indexed."""
+    alias = using or router.db_for_write(Talk)
+    connection = connections[alias]
+    talk_ids = list(Talk.objects.using(alias).order_by("pk").values_list("pk", flat=True))
+    indexed = 0
+    with transaction.atomic(using=alias):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+        for start in range(0, len(talk_ids), BATCH_SIZE):
+            indexed += _write(alias, talk_ids[start : start + BATCH_SIZE])
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                # Merge the index segments written batch by batch: faster queries after.
+                cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+            else:
+                cursor.execute(f"ANALYZE {TABLE}")
+    return indexed
+
+
+def search_index_size(*, using: str | None = None) -> int:
+    alias = using or router.db_for_write(Talk)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+        return cursor.fetchone()[0]
+
+
+# ---------------------------------------------------------------------------
+# Keeping it in sync
+
+
+class _Pending:
+    """What changed in the current transaction of one connection."""
+
+    def __init__(self, alias: str):
+        self.alias = alias
+        self.talks: set[int] = set()
+        self.conferences: set[int] = set()
+        self.days: set[int] = set()
+        self.speakers: set[int] = set()
+        self.tags: set[int] = set()
+
+    def flush(self) -> None:
+        connection = connections[self.alias]
+        if getattr(connection, "_confnotes_search_pending", None) is self:
+            connection._confnotes_search_pending = None
+        talk_ids = set(self.talks)
+        related = Q(pk__in=[])
+        if self.conferences:
+            related |= Q(conference_id__in=self.conferences)
+        if self.days:
+            related |= Q(day_id__in=self.days)
+        if self.speakers:
+            related |= Q(talk_speakers__speaker_id__in=self.speakers)
+        if self.tags:
+            related |= Q(tagged_items__tag_id__in=self.tags)
+        if self.conferences or self.days or self.speakers or self.tags:
+            talk_ids.update(
+                Talk.objects.using(self.alias)
+                .filter(related)
+                .order_by()
+                .values_list("pk", flat=True)
+                .distinct()
+            )
+        if talk_ids:
+            search_index_talks(talk_ids, using=self.alias)
+
+
+def _pending(using: str | None) -> _Pending:
+    """The change set of the current transaction, registered to be indexed on commit."""
+    alias = using or router.db_for_write(Talk)
+    connection = connections[alias]
+    pending = getattr(connection, "_confnotes_search_pending", None)
+    if pending is not None and connection.in_atomic_block:
+        # A rolled-back transaction or savepoint drops its callback: register again.
+        if any(entry[1] == pending.flush for entry in connection.run_on_commit):
+            return pending
+    pending = _Pending(alias)
+    connection._confnotes_search_pending = pending
+    if connection.in_atomic_block:  # outside a transaction, _mark flushes at once
+        transaction.on_commit(pending.flush, using=alias, robust=True)
+    return pending
+
+
+def _mark(using, *, talks=(), conferences=(), days=(), speakers=(), tags=()) -> None:
+    alias = using or router.db_for_write(Talk)
+    pending = _pending(alias)
+    pending.talks.update(t for t in talks if t is not None)
+    pending.conferences.update(conferences)
+    pending.days.update(days)
+    pending.speakers.update(speakers)
+    pending.tags.update(tags)
+    if not connections[alias].in_atomic_block:
+        pending.flush()
+
+
+def on_talk_changed(sender, instance, using=None, **kwargs):
+    _mark(using, talks=[instance.pk])
+
+
+def on_conference_changed(sender, instance, using=None, **kwargs):
+    _mark(using, conferences=[instance.pk])
+
+
+def on_day_changed(sender, instance, using=None, **kwargs):
+    _mark(using, days=[instance.pk])
+
+
+def on_note_changed(sender, instance, using=None, **kwargs):
+    if instance.talk_id is not None:
+        _mark(using, talks=[instance.talk_id])
+
+
+def on_talk_speaker_changed(sender, instance, using=None, **kwargs):
+    _mark(using, talks=[instance.talk_id])
+
+
+def on_tagged_talk_changed(sender, instance, using=None, **kwargs):
+    _mark(using, talks=[instance.content_object_id])
+
+
+def on_speaker_changed(sender, instance, using=None, **kwargs):
+    _mark(using, speakers=[instance.pk])
+
+
+def on_speaker_alias_changed(sender, instance, using=None, **kwargs):
+    _mark(using, speakers=[instance.speaker_id])
+
+
+def on_tag_changed(sender, instance, using=None, **kwargs):
+    _mark(using, tags=[instance.pk])
+
+
+def on_talk_speakers_m2m(sender, instance, action, reverse, pk_set, using=None, **kwargs):
+    """`talk.speakers.add()` and friends write TalkSpeaker rows past save()."""
+    if not reverse:
+        if action.startswith("post_"):
+            _mark(using, talks=[instance.pk])
+    elif action == "pre_clear":
+        # After the clear the speaker has no talks left to find: note them now.
+        _mark(using, talks=list(instance.talks.values_list("pk", flat=True)))
+    elif action in ("post_add", "post_remove"):
+        _mark(using, talks=pk_set or ())
+
+
+def on_content_imported(sender, conference_ids=(), **kwargs):
+    search_index_conferences(conference_ids)
+
+
+def on_post_migrate(sender, using="default", **kwargs):
+    """After migrate (and after a flush) the index must match the talks it describes."""
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    if TABLE not in connection.introspection.table_names():
+        return
+    if search_index_size(using=using) != Talk.objects.using(using).published().count():
+        search_rebuild(using=using)
+
+
+# ---------------------------------------------------------------------------
+# Queries
+
+
+_SLUG = re.compile(r"[-\w]{1,200}")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    conference: str = ""
+    year: int | None = None
+    kind: str = ""
+    tag: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "SearchFilters":
+        """Filters from a query string; a malformed or unknown value is dropped, not an error."""
+        conference = params.get("conference", "")
+        tag = params.get("tag", "")
+        kind = params.get("kind", "")
+        year = params.get("year", "")
+        return cls(
+            conference=conference if _SLUG.fullmatch(conference) else "",
+            year=int(year)
+            if year.isascii() and year.isdigit() and 1000 <= int(year) <= 9999
+            else None,
+            kind=kind if kind in Kind.values else "",
+            tag=tag if _SLUG.fullmatch(tag) else "",
+        )
+
+    def as_params(self) -> dict[str, str]:
+        params = {
+            "conference": self.conference,
+            "year": str(self.year) if self.year else "",
+            "kind": self.kind,
+            "tag": self.tag,
+        }
+        return {key: value for key, value in params.items() if value}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchHit:
+    talk: Talk
+    snippet: SafeString
+    snippet_source: str  # "abstract", "notes" or ""
+
+
+@dataclass
+class SearchResults:
+    query: str
+    terms: list[str]
+    filters: SearchFilters
+    total: int = 0
+    page: int = 1
+    per_page: int = PAGE_SIZE
+    hits: list[SearchHit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a query, cut to a sane length: runs of letters, digits and marks.
+
+    Punctuation separates words, as it does in the index, so "node.js" is two words
+    and "title:gates" never reaches the engine as a column filter.
+    """
+    text = "".join(
+        ch if unicodedata.category(ch)[0] in "LNM" else " "
+        for ch in (query or "")[:QUERY_MAX_CHARS]
+    )
+    return text.split()[:QUERY_MAX_TERMS]
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An FTS5 expression matching every term, each quoted so no operator syntax survives."""
+    return " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+
+
+def highlight(excerpt: str) -> SafeString:
+    """Escape an excerpt, then turn only the highlight markers into <mark> tags."""
+    escaped = escape(excerpt or "")
+    return mark_safe(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+class _Backend:
+    """The vendor-specific SQL of a search, composed around shared joins and filters."""
+
+    def __init__(self, vendor: str, terms: list[str], filters: SearchFilters):
+        self.vendor = vendor
+        if vendor == "sqlite":
+            self.prefix, self.prefix_params = "", []
+            self.id_col = f"{TABLE}.rowid"
+            self.search_from = f"FROM {TABLE}"
+            self.match = fts5_query(terms)
+            self.where, self.params = [f"{TABLE} MATCH %s"], [self.match]
+            self.rank = f"bm25({TABLE}, {SQLITE_WEIGHTS})"
+            self.rank_order = f"{self.rank} ASC"
+            # The year as text: no date parsed per facet row.
+            self.year_sql = "substr(fc.start_date, 1, 4)"
+        elif vendor == "postgresql":
+            # Every word is required; a word that stems to nothing is left out.
+            tsquery = " && ".join([f"phraseto_tsquery('{POSTGRES_CONFIG}', %s)"] * len(terms))
+            self.prefix, self.prefix_params = f"WITH q AS (SELECT {tsquery} AS query) ", terms
+            self.id_col = "s.talk_id"
+            self.search_from = f"FROM {TABLE} s CROSS JOIN q"
+            self.where, self.params = ["s.document @@ q.query"], []
+            self.rank = f"ts_rank('{POSTGRES_WEIGHTS}', s.document, q.query)"
+            self.rank_order = f"{self.rank} DESC"
+            self.year_sql = "to_char(fc.start_date, 'YYYY')"
+        else:
+            raise NotImplementedError(f"Search does not support {vendor}.")
+        self.needs_talk = bool(filters.conference or filters.year or filters.kind)
+        self.needs_conference = bool(filters.conference or filters.year)
+        self._filter(filters)
+
+    def _filter(self, filters: SearchFilters) -> None:
+        if filters.conference:
+            self.where.append("c.slug = %s")
+            self.params.append(filters.conference)
+        if filters.year:
+            self.where.append("c.start_date >= %s AND c.start_date <= %s")
+            self.params += [f"{filters.year:04d}-01-01", f"{filters.year:04d}-12-31"]
+        if filters.kind:
+            self.where.append("t.kind = %s")
+            self.params.append(filters.kind)
+        if filters.tag:
+            self.where.append(
+                f"EXISTS (SELECT 1 FROM {TAGGED_TABLE} ft JOIN {TAG_TABLE} fg "
+                f"ON fg.id = ft.tag_id WHERE ft.content_object_id = {self.id_col} "
+                "AND fg.slug = %s)"
+            )
+            self.params.append(filters.tag)
+
+    def _from(self, *, talk: bool = False) -> str:
+        """The search table, joined to talks and conferences only when a query needs them:
+        each join costs a lookup per match."""
+        sql = self.search_from
+        if talk or self.needs_talk:
+            sql += f" JOIN {TALK_TABLE} t ON t.id = {self.id_col}"
+        if self.needs_conference:
+            sql += f" JOIN {CONFERENCE_TABLE} c ON c.id = t.conference_id"
+        return sql
+
+    @property
+    def where_sql(self) -> str:
+        return "WHERE " + " AND ".join(self.where)
+
+    def facet_sql(self):
+        """Counts of matches per (conference, kind): the total, and the conference, year and
+        kind facets, in one query."""
+        sql = (
+            f"{self.prefix}SELECT x.conference_id, fc.slug, fc.name, {self.year_sql}, x.kind, x.n "
+            f"FROM (SELECT t.conference_id, t.kind, COUNT(*) AS n {self._from(talk=True)} "
+            f"{self.where_sql} GROUP BY t.conference_id, t.kind) x "
+            f"JOIN {CONFERENCE_TABLE} fc ON fc.id = x.conference_id"
+        )
+        return sql, [*self.prefix_params, *self.params]
+
+    def tag_facet_sql(self):
+        """The most frequent tags among the matches, with their counts."""
+        sql = (
+            f"{self.prefix}SELECT tg.slug, tg.name, x.n "
+            f"FROM (SELECT tt.tag_id, COUNT(*) AS n {self._from()} "
+            f"JOIN {TAGGED_TABLE} tt ON tt.content_object_id = {self.id_col} "
+            f"{self.where_sql} GROUP BY tt.tag_id ORDER BY n DESC, tt.tag_id LIMIT %s) x "
+            f"JOIN {TAG_TABLE} tg ON tg.id = x.tag_id ORDER BY x.n DESC, tg.name"
+        )
+        return sql, [*self.prefix_params, *self.params, TAG_FACET_SIZE]
+
+    def results_sql(self, limit: int, offset: int):
+        """Id, rank and two excerpts (abstract, notes) of each hit of one page.
+
+        The page is chosen first, so excerpts are made for its rows only, not for
+        every match. Rows come back unordered; sort them with `rank_key`.
+        """
+        page = (
+            f"SELECT {self.id_col} AS talk_id, {self.rank} AS rank {self._from()} "
+            f"{self.where_sql} ORDER BY {self.rank_order}, {self.id_col} LIMIT %s OFFSET %s"
+        )
+        page_params = [*self.params, limit, offset]
+        if self.vendor == "sqlite":
+            excerpt = "snippet({table}, {column}, '{start}', '{end}', ' … ', 24)"
+            marks = {"table": TABLE, "start": MARK_START, "end": MARK_END}
+            sql = (
+                f"SELECT {TABLE}.rowid, {self.rank}, {excerpt.format(column=3, **marks)}, "
+                f"{excerpt.format(column=4, **marks)} FROM {TABLE} "
+                f"WHERE {TABLE} MATCH %s AND {TABLE}.rowid IN (SELECT talk_id FROM ({page}))"
+            )
+            return sql, [self.match, *page_params]
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, "
+            'MaxWords=24, MinWords=10, FragmentDelimiter=" … "'
+        )
+        sql = (
+            f"{self.prefix.rstrip()}, hits AS ({page}) "
+            f"SELECT hits.talk_id, hits.rank, "
+            f"ts_headline('{POSTGRES_CONFIG}', s.abstract, q.query, %s), "
+            f"ts_headline('{POSTGRES_CONFIG}', s.notes, q.query, %s) "
+            f"FROM hits JOIN {TABLE} s ON s.talk_id = hits.talk_id CROSS JOIN q"
+        )
+        return sql, [*self.prefix_params, *page_params, options, options]
+
+    def rank_key(self, rank: float) -> float:
+        """Rank as a number that sorts best first."""
+        return rank if self.vendor == "sqlite" else -rank
+
+
+def search_talks(
+    query: str, *, filters: SearchFilters | None = None, page: int = 1, per_page: int = PAGE_SIZE
+) -> SearchResults:
+    """Published talks matching every word of `query`, best first, with facets and excerpts.
+
+    Runs at most five queries whatever the size of the archive (two when nothing
+    matches, none for an empty query). A page past the last gives no hits.
+    """
+    filters = filters or SearchFilters()
+    terms = search_terms(query)
+    results = SearchResults(query=query, terms=terms, filters=filters, page=page, per_page=per_page)
+    if not terms:
+        return results
+    alias = router.db_for_read(Talk)
+    connection = connections[alias]
+    backend = _Backend(connection.vendor, terms, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(*backend.facet_sql())
+        facet_rows = cursor.fetchall()
+    results.total = sum(row[5] for row in facet_rows)
+    if not results.total:
+        return results
+    results.facets = _facets(facet_rows)
+    with connection.cursor() as cursor:
+        cursor.execute(*backend.tag_facet_sql())
+        results.facets["tag"] = [FacetValue(slug, name, n) for slug, name, n in cursor.fetchall()]
+    if page > results.num_pages:
+        return results
+    with connection.cursor() as cursor:
+        cursor.execute(*backend.results_sql(per_page, (page - 1) * per_page))
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    talks = (
+        Talk.objects.using(alias)
+        .published()
+        .filter(pk__in=list(rows))
+        .select_related("conference", "day")
+        .prefetch_related(
+            Prefetch(
+                "talk_speakers",
+                queryset=TalkSpeaker.objects.select_related("speaker").only(
+                    "talk_id", "position", "speaker__name", "speaker__slug"
+                ),
+            )
+        )
+    )
+
+    def order(talk):  # as the database chose the page: rank, then id
+        return (backend.rank_key(rows[talk.pk][0]), talk.pk)
+
+    for talk in sorted(talks, key=order):
+        _rank, abstract, notes = rows[talk.pk]
+        snippet, source = _pick_excerpt(abstract or "", notes or "")
+        results.hits.append(SearchHit(talk=talk, snippet=snippet, snippet_source=source))
+    return results
+
+
+def _pick_excerpt(abstract: str, notes: str) -> tuple[SafeString, str]:
+    """The excerpt that shows a match, from the abstract if it has one, else from the notes."""
+    for text, source in ((abstract, "abstract"), (notes, "notes")):
+        if MARK_START in text:
+            return highlight(text), source
+    if abstract:
+        return highlight(abstract), "abstract"
+    return highlight(""), ""
+
+
+def _facets(rows) -> dict[str, list[FacetValue]]:
+    conferences: dict[str, FacetValue] = {}
+    years: dict[int, int] = {}
+    kinds: dict[str, int] = {}
+    for _conference_id, slug, name, year, kind, count in rows:
+        if slug in conferences:
+            conferences[slug].count += count
+        else:
+            conferences[slug] = FacetValue(slug, name, count)
+        if year:
+            years[int(year)] = years.get(int(year), 0) + count
+        kinds[kind] = kinds.get(kind, 0) + count
+    labels = dict(Kind.choices)
+    return {
+        "conference": sorted(conferences.values(), key=lambda f: (-f.count, f.label))[
+            :CONFERENCE_FACET_SIZE
+        ],
+        "year": [
+            FacetValue(str(year), str(year), n) for year, n in sorted(years.items(), reverse=True)
+        ],
+        "kind": sorted(
+            (FacetValue(kind, labels.get(kind, kind), n) for kind, n in kinds.items()),
+            key=lambda f: (-f.count, f.label),
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Wiring
+
+
+def connect_signals() -> None:
+    """Keep the index in sync with content; called from TalksConfig.ready()."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+    from taggit.models import Tag
+
+    from speakers.models import Speaker
+    from talks.models import Day
+    from talks.signals import content_imported
+
+    handlers = [
+        (Talk, on_talk_changed),
+        (Conference, on_conference_changed),
+        (Day, on_day_changed),
+        (Note, on_note_changed),
+        (TalkSpeaker, on_talk_speaker_changed),
+        (TaggedTalk, on_tagged_talk_changed),
+        (Speaker, on_speaker_changed),
+        (SpeakerAlias, on_speaker_alias_changed),
+        (Tag, on_tag_changed),
+    ]
+    for model, handler in handlers:
+        uid = f"confnotes-search-{model._meta.label_lower}"
+        post_save.connect(handler, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}-delete")
+    m2m_changed.connect(
+        on_talk_speakers_m2m, sender=Talk.speakers.through, dispatch_uid="confnotes-search-m2m"
+    )
+    content_imported.connect(on_content_imported, dispatch_uid="confnotes-search-import")
+    post_migrate.connect(
+        on_post_migrate,
+        sender=apps.get_app_config("talks"),
+        dispatch_uid="confnotes-search-migrate",
+    )

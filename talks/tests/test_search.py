@@ -1,0 +1,621 @@
+import datetime
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from talks.models import Day, Kind, Talk
+from talks.search import (
+    QUERY_MAX_CHARS,
+    SearchFilters,
+    fts5_query,
+    search_index_size,
+    search_rebuild,
+    search_talks,
+    search_terms,
+)
+from talks.signals import content_imported
+from talks.tests.factories import (
+    make_conference,
+    make_day,
+    make_note,
+    make_speaker,
+    make_talk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run the index updates queued for commit as each block ends, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def titles(results) -> list[str]:
+    return [hit.talk.title for hit in results.hits]
+
+
+def found(query, **filters) -> list[str]:
+    return titles(search_talks(query, filters=SearchFilters(**filters)))
+
+
+# ---------------------------------------------------------------------------
+# Ranking and excerpts
+
+
+def test_title_and_speaker_matches_rank_above_notes_only_match(committed):
+    with committed():
+        day = make_day()
+        in_notes = make_talk(day, title="Deploying on a budget")
+        make_note(
+            talk=in_notes,
+            body="A long evening of war stories. " * 5 + "Someone mentioned pelican once. " * 3,
+        )
+        in_abstract = make_talk(
+            day, title="Static sites", abstract="Generators compared, pelican among them."
+        )
+        by_speaker = make_talk(
+            day, title="Keynote", speakers=[make_speaker(name="Pat Pelican")], kind=Kind.KEYNOTE
+        )
+        in_title = make_talk(day, title="Pelican from the inside")
+
+    results = search_talks("pelican")
+
+    ranked = titles(results)
+    # Title and speakers weigh the same on PostgreSQL (both A); either may lead.
+    assert set(ranked[:2]) == {in_title.title, by_speaker.title}
+    assert ranked[2:] == [in_abstract.title, in_notes.title]
+    assert results.total == 4
+
+
+def test_every_word_must_match(committed):
+    with committed():
+        day = make_day()
+        make_talk(day, title="Async views")
+        make_talk(day, title="Async ORM in practice")
+
+    assert found("async orm") == ["Async ORM in practice"]
+    assert sorted(found("async")) == ["Async ORM in practice", "Async views"]
+    assert found("async cobol") == []
+
+
+def test_words_match_other_forms_and_case(committed):
+    with committed():
+        make_talk(title="Testing Django applications")
+
+    assert found("TESTS") == ["Testing Django applications"]
+    assert found("application") == ["Testing Django applications"]
+
+
+def test_snippet_highlights_and_escapes_text(client, committed):
+    with committed():
+        talk = make_talk(
+            title="Templates",
+            abstract="Since 3 < 4, `<b>bold</b>` & `<img src=x onerror=alert(1)>` teapot.",
+        )
+
+    hit = search_talks("teapot").hits[0]
+    html = client.get("/search/", {"q": "teapot"}).content.decode()
+
+    assert hit.talk == talk
+    assert hit.snippet_source == "abstract"
+    assert "<mark>teapot</mark>" in hit.snippet
+    assert "3 &lt; 4" in hit.snippet
+    assert "&amp;" in hit.snippet
+    assert "<b>" not in hit.snippet
+    assert "<img" not in hit.snippet
+    if connection.vendor == "sqlite":
+        # PostgreSQL's excerpts leave out text that looks like an HTML tag.
+        assert "&lt;b&gt;bold&lt;/b&gt;" in hit.snippet
+        assert "&lt;img src=x onerror=alert(1)&gt;" in hit.snippet
+    assert "<mark>teapot</mark>" in html
+    assert "<img src=x" not in html
+
+
+def test_snippet_comes_from_notes_when_only_they_match(client, committed):
+    with committed():
+        talk = make_talk(title="Lightning talks", abstract="Five minutes each.")
+        make_note(talk=talk, body="The third one was about **zeppelins** and <i>physics</i>.")
+
+    hit = search_talks("zeppelins").hits[0]
+    html = client.get("/search/", {"q": "zeppelins"}).content.decode()
+
+    assert hit.snippet_source == "notes"
+    assert "<mark>zeppelins</mark>" in hit.snippet
+    assert "From the notes:" in html
+
+
+def test_speaker_alias_and_tag_are_searchable(committed):
+    from speakers.models import SpeakerAlias
+
+    with committed():
+        speaker = make_speaker(name="Amber Brown")
+        SpeakerAlias.objects.create(speaker=speaker, name="HawkOwl")
+        make_talk(title="Twisted today", speakers=[speaker], tags=["networking"])
+
+    assert found("hawkowl") == ["Twisted today"]
+    assert found("networking") == ["Twisted today"]
+
+
+def test_unicode_words_are_found(committed):
+    with committed():
+        make_talk(title="Straße und Python")
+        make_talk(title="東京 meetup")
+
+    assert found("straße") == ["Straße und Python"]
+    assert found("東京") == ["東京 meetup"]
+
+
+# ---------------------------------------------------------------------------
+# Hostile input
+
+HOSTILE_QUERIES = [
+    '"',
+    '""',
+    "'",
+    '"unterminated phrase',
+    'foo" OR "bar',
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR",
+    "NEAR(pelican talk)",
+    "NEAR/2",
+    "pelican*",
+    "*",
+    "^pelican",
+    "title:pelican",
+    "title : pelican",
+    "{title speakers}:pelican",
+    "-pelican",
+    "pelican -deploy",
+    "(",
+    ")",
+    "((pelican)",
+    "pelican AND",
+    "OR pelican",
+    "pelican NOT",
+    "+pelican",
+    "pelican & deploy | x ! y <-> z",
+    "pelican:*",
+    "'; DROP TABLE talks_talk; --",
+    "%",
+    "_",
+    "\\",
+    "\x00",
+    "\ue000pelican\ue001",
+    "🦤 pelican",
+    "Ünïcödé ÄÖÜ ß",
+    "日本語のトーク",
+    "   ",
+    "\t\n",
+    "",
+    "pelican " * 500,
+    "x" * 10_000,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_never_error(client, committed, query):
+    with committed():
+        make_talk(title="Pelican talk")
+
+    results = search_talks(query)
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 200
+    assert results.total == len(results.hits)
+    assert results.total <= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("NOT", "NOT a regression"),
+        ("OR", "OR-tools for planning"),
+        ("AND", "AND gates in Python"),
+        ("NEAR", "NEAR protocol"),
+        ('"NEAR"', "NEAR protocol"),
+        ("python:gates", "AND gates in Python"),
+        ("planning*", "OR-tools for planning"),
+        ("(regression)", "NOT a regression"),
+    ],
+)
+def test_operators_are_plain_words(committed, query, title):
+    with committed():
+        day = make_day()
+        for each in ("NOT a regression", "OR-tools for planning", "AND gates in Python"):
+            make_talk(day, title=each)
+        make_talk(day, title="NEAR protocol")
+
+    assert title in found(query)
+
+
+def test_each_term_is_quoted_for_fts5():
+    assert search_terms('a"b NEAR( -c * node.js') == ["a", "b", "NEAR", "c", "node", "js"]
+    assert fts5_query(['say "hi"', "NEAR"]) == '"say ""hi""" "NEAR"'
+    assert search_terms("  ") == []
+    assert len(search_terms("word " * 100)) == 12
+    assert search_terms("x" * 1000) == ["x" * QUERY_MAX_CHARS]
+
+
+def test_empty_query_shows_friendly_empty_state(client, django_assert_num_queries, committed):
+    with committed():
+        make_talk(title="Pelican talk")
+
+    with django_assert_num_queries(0):
+        response = client.get("/search/", {"q": "   "})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Find a talk" in html
+    assert "Pelican talk" not in html
+
+
+def test_no_match_says_so(client, committed):
+    with committed():
+        make_talk(title="Pelican talk")
+
+    html = client.get("/search/", {"q": "albatross"}).content.decode()
+
+    assert "No published talk matches “albatross”" in html
+
+
+# ---------------------------------------------------------------------------
+# Drafts
+
+
+def test_drafts_are_never_found(client, committed):
+    with committed():
+        public = make_talk(title="Public pelican")
+        make_note(talk=public, body="A draft about albatross", published=False)
+        make_talk(make_day(make_conference(published=False)), title="Secret pelican")
+        make_talk(make_day(published=False), title="Hidden day pelican")
+
+    assert found("pelican") == ["Public pelican"]
+    assert found("albatross") == []
+    html = client.get("/search/", {"q": "pelican"}).content.decode()
+    assert "Public pelican" in html
+    assert "Secret pelican" not in html
+    assert "Hidden day pelican" not in html
+
+
+# ---------------------------------------------------------------------------
+# Facets
+
+
+@pytest.fixture
+def two_conferences(committed):
+    with committed():
+        old = make_conference(
+            name="Old Conf", start_date=datetime.date(2009, 9, 8), end_date=None, slug="old-conf"
+        )
+        new = make_conference(
+            name="New Conf", start_date=datetime.date(2019, 9, 8), end_date=None, slug="new-conf"
+        )
+        make_talk(make_day(old), title="Python in 2009", tags=["history"])
+        make_talk(make_day(new), title="Python keynote", kind=Kind.KEYNOTE, tags=["history"])
+        make_talk(make_day(new), title="Python typing", tags=["types"])
+    return old, new
+
+
+def test_facets_count_matches(two_conferences):
+    results = search_talks("python")
+
+    facets = {
+        name: {value.value: value.count for value in values}
+        for name, values in results.facets.items()
+    }
+    assert results.total == 3
+    assert facets == {
+        "conference": {"new-conf": 2, "old-conf": 1},
+        "year": {"2019": 2, "2009": 1},
+        "kind": {"talk": 2, "keynote": 1},
+        "tag": {"history": 2, "types": 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"conference": "old-conf"}, ["Python in 2009"]),
+        ({"year": "2019"}, ["Python keynote", "Python typing"]),
+        ({"kind": "keynote"}, ["Python keynote"]),
+        ({"tag": "history"}, ["Python in 2009", "Python keynote"]),
+        ({"tag": "history", "year": "2019"}, ["Python keynote"]),
+        ({"kind": "keynote", "conference": "old-conf"}, []),
+        # Malformed or unknown filters are dropped, never an error.
+        ({"year": "20x9"}, ["Python in 2009", "Python keynote", "Python typing"]),
+        ({"kind": "<script>"}, ["Python in 2009", "Python keynote", "Python typing"]),
+        ({"conference": "no such/slug"}, ["Python in 2009", "Python keynote", "Python typing"]),
+    ],
+)
+def test_facet_filters_narrow(client, two_conferences, params, expected):
+    results = search_talks("python", filters=SearchFilters.from_query(params))
+    response = client.get("/search/", {"q": "python", **params})
+
+    assert sorted(titles(results)) == expected
+    assert response.status_code == 200
+    html = response.content.decode()
+    for title in ["Python in 2009", "Python keynote", "Python typing"]:
+        assert (f">{title}</a>" in html) == (title in expected)
+
+
+def test_facet_links_add_and_remove_filters(client, two_conferences):
+    html = client.get("/search/", {"q": "python"}).content.decode()
+
+    assert (
+        'href="?q=python&amp;conference=old-conf">Old Conf</a> <span class="count">1</span>' in html
+    )
+    assert 'href="?q=python&amp;year=2019">2019</a> <span class="count">2</span>' in html
+    assert 'href="?q=python&amp;kind=keynote">Keynote</a>' in html
+    assert 'href="?q=python&amp;tag=history">history</a> <span class="count">2</span>' in html
+
+    narrowed = client.get("/search/", {"q": "python", "year": "2019"}).content.decode()
+
+    assert 'href="?q=python" aria-current="true">2019</a>' in narrowed
+    assert 'href="?q=python&amp;year=2019&amp;kind=keynote">Keynote</a>' in narrowed
+    assert 'Narrowed to\n  year “2019” (<a href="?q=python">remove' in narrowed
+
+
+# ---------------------------------------------------------------------------
+# Query counts and pagination
+
+
+def _archive(size: int):
+    for n in range(size):
+        day = make_day(make_conference())
+        for i in range(3):
+            talk = make_talk(
+                day,
+                title=f"Pelican talk {n}-{i}",
+                speakers=[make_speaker(), make_speaker()],
+                tags=[f"topic-{i}", "birds"],
+                abstract="All about *birds*.",
+            )
+            make_note(talk=talk, body="Pelicans everywhere.")
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_search_query_count_constant(client, django_assert_num_queries, committed, size):
+    with committed():
+        _archive(size)
+
+    # Facets, tag facet, one page of hits with excerpts, the talks, their speakers.
+    with django_assert_num_queries(5):
+        response = client.get("/search/", {"q": "pelican", "tag": "birds"})
+
+    html = response.content.decode()
+    assert html.count("<li>\n      <article>") == 3 * size
+    assert html.count("<mark>") >= 3 * size
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_search_without_matches_query_count_constant(
+    client, django_assert_num_queries, committed, size
+):
+    with committed():
+        _archive(size)
+
+    with django_assert_num_queries(1):
+        response = client.get("/search/", {"q": "albatross"})
+
+    assert "No published talk matches" in response.content.decode()
+
+
+def test_pagination_keeps_query_and_filters(client, committed):
+    with committed():
+        day = make_day()
+        for n in range(25):
+            make_talk(day, title=f"Pelican number {n:02d}", kind=Kind.LIGHTNING)
+
+    first = client.get("/search/", {"q": "pelican", "kind": "lightning"}).content.decode()
+    second = client.get("/search/", {"q": "pelican", "kind": "lightning", "page": "2"})
+
+    assert first.count("<article>") == 20
+    assert '<a rel="next" href="?q=pelican&amp;kind=lightning&amp;page=2">' in first
+    assert "25 talks, page 1 of 2" in first
+    second_html = second.content.decode()
+    assert second_html.count("<article>") == 5
+    assert '<ol class="search-results" start="21">' in second_html
+    assert '<a rel="prev" href="?q=pelican&amp;kind=lightning&amp;page=1">' in second_html
+    shown = set(re.findall(r"Pelican number \d\d", first + second_html))
+    assert len(shown) == 25
+    assert client.get("/search/", {"q": "pelican", "page": "3"}).status_code == 404
+    assert client.get("/search/", {"q": "pelican", "page": "0"}).status_code == 404
+    assert client.get("/search/", {"q": "pelican", "page": "two"}).status_code == 404
+
+
+def test_search_box_in_every_page_header(client, committed):
+    with committed():
+        talk = make_talk(title="Pelican talk")
+
+    for url in ["/", "/conferences/", talk.get_absolute_url(), "/search/?q=pelican"]:
+        html = client.get(url).content.decode()
+        header = html[html.index('<header class="site-header">') : html.index("</header>")]
+        assert 'role="search" action="/search/" method="get"' in header
+        assert '<label for="site-search-q">Search talks</label>' in header
+        assert 'id="site-search-q" type="search" name="q"' in header
+
+
+# ---------------------------------------------------------------------------
+# Keeping the index in sync
+
+
+def test_index_follows_talk_save_and_delete(committed):
+    with committed():
+        talk = make_talk(title="Pelican talk")
+    with committed():
+        talk.title = "Albatross talk"
+        talk.save()
+
+    assert found("albatross") == ["Albatross talk"]
+    assert found("pelican") == []
+
+    with committed():
+        talk.delete()
+
+    assert found("albatross") == []
+    assert search_index_size() == 0
+
+
+def test_index_follows_speaker_rename_and_removal(committed):
+    with committed():
+        speaker = make_speaker(name="Pat Pelican")
+        talk = make_talk(title="Keynote", speakers=[speaker])
+    with committed():
+        speaker.name = "Alex Albatross"
+        speaker.save()
+
+    assert found("albatross") == ["Keynote"]
+    assert found("pelican") == []
+
+    with committed():
+        talk.speakers.remove(speaker)
+    assert found("albatross") == []
+
+    with committed():
+        talk.speakers.add(speaker)
+    assert found("albatross") == ["Keynote"]
+
+    with committed():
+        speaker.talks.clear()
+    assert found("albatross") == []
+
+
+def test_index_follows_tags(committed):
+    from taggit.models import Tag
+
+    with committed():
+        talk = make_talk(title="Keynote", tags=["pelicans"])
+    with committed():
+        talk.tags.add("albatrosses")
+    assert found("albatrosses") == ["Keynote"]
+
+    with committed():
+        tag = Tag.objects.get(name="pelicans")
+        tag.name = "gannets"
+        tag.save()
+    assert found("gannets") == ["Keynote"]
+    assert found("pelicans") == []
+
+    with committed():
+        talk.tags.clear()
+    assert found("gannets") == []
+
+
+def test_index_follows_notes(committed):
+    with committed():
+        talk = make_talk(title="Keynote")
+        note = make_note(talk=talk, body="Pelicans in the notes.", published=False)
+    assert found("pelicans") == []
+
+    with committed():
+        note.published = True
+        note.save()
+    assert found("pelicans") == ["Keynote"]
+
+    with committed():
+        note.delete()
+    assert found("pelicans") == []
+
+
+def test_index_follows_publishing_of_day_and_conference(committed):
+    with committed():
+        talk = make_talk(title="Pelican talk")
+    day, conference = talk.day, talk.conference
+
+    with committed():
+        day.published = False
+        day.save()
+    assert found("pelican") == []
+
+    with committed():
+        day.published = True
+        day.save()
+    assert found("pelican") == ["Pelican talk"]
+
+    with committed():
+        conference.published = False
+        conference.save()
+    assert found("pelican") == []
+
+    with committed():
+        conference.published = True
+        conference.save()
+    assert found("pelican") == ["Pelican talk"]
+
+    with committed():
+        day.delete()
+    assert found("pelican") == []
+    assert search_index_size() == 0
+
+
+def test_rolled_back_changes_leave_the_index_alone(committed):
+    from django.db import transaction
+
+    with committed():
+        talk = make_talk(title="Pelican talk")
+        try:
+            with transaction.atomic():
+                Talk.objects.filter(pk=talk.pk).update(title="Albatross")
+                talk.refresh_from_db()
+                talk.save()
+                raise RuntimeError("abandon")
+        except RuntimeError:
+            pass
+        talk.refresh_from_db()
+        talk.abstract = "About gannets."
+        talk.save()
+
+    assert found("gannets") == ["Pelican talk"]
+    assert found("albatross") == []
+
+
+def test_import_signal_reindexes_conferences_in_bulk(committed):
+    conference = make_conference()
+    day = make_day(conference)
+    # Importers write past save() and its signals, then announce what they wrote.
+    Talk.objects.bulk_create(
+        [
+            Talk(conference=conference, day=day, title=f"Imported pelican {n}", slug=f"t{n}")
+            for n in range(3)
+        ]
+    )
+    assert found("imported") == []
+
+    content_imported.send(sender="test", conference_ids=[conference.pk])
+
+    assert sorted(found("imported")) == [f"Imported pelican {n}" for n in range(3)]
+
+
+def test_import_signal_drops_unpublished_talks(committed):
+    with committed():
+        talk = make_talk(title="Pelican talk")
+    Day.objects.filter(pk=talk.day_id).update(published=False)
+
+    content_imported.send(sender="test", conference_ids=[talk.conference_id])
+
+    assert found("pelican") == []
+
+
+def test_rebuild_command_indexes_every_published_talk(committed):
+    day = make_day()
+    make_talk(day, title="Pelican one")
+    make_talk(day, title="Pelican two")
+    make_talk(make_day(make_conference(published=False)), title="Pelican draft")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM talks_search")
+    assert found("pelican") == []
+
+    out = io.StringIO()
+    call_command("rebuild_search_index", stdout=out)
+
+    assert "Indexed 2 published talks" in out.getvalue()
+    assert sorted(found("pelican")) == ["Pelican one", "Pelican two"]
+    assert search_index_size() == 2
+    assert search_rebuild() == 2
+    assert search_index_size() == 2

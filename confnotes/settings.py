@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "axes",
     "speakers",
@@ -169,6 +170,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = CONFNOTES_MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# The benchmark harness (bench/run.py) sets this to add a bare view returning a
+# constant string, the framework's floor its figures are compared with. Never
+# set in production.
+CONFNOTES_BENCH_FLOOR = env.bool("CONFNOTES_BENCH_FLOOR", default=False)
 
 LOGIN_URL = "admin:login"
 

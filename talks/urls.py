@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from talks import views
+from talks import calendars, feeds, views
+
+
+class TagSlugConverter:
+    """A tag slug: one path segment of any characters but NUL, which PostgreSQL refuses."""
+
+    regex = r"[^/\x00]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TagSlugConverter, "tag")
 
 app_name = "talks"
 
@@ -11,7 +26,17 @@ urlpatterns = [
     path("speakers/", views.speaker_list, name="speaker_list"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("tags/", views.tag_list, name="tag_list"),
-    path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
+    path("tags/<tag:slug>/", views.tag_detail, name="tag_detail"),
+    path("search/", views.search, name="search"),
+    # Feeds and calendars come before the catch-all conference and day patterns.
+    path("feeds/notes/", feeds.NotesFeed(), name="notes_feed"),
+    path("speakers/<slug:slug>/feed/", feeds.SpeakerNotesFeed(), name="speaker_feed"),
+    path("tags/<tag:slug>/feed/", feeds.TagNotesFeed(), name="tag_feed"),
+    path("<slug:conference>/feed/", feeds.ConferenceNotesFeed(), name="conference_feed"),
+    path(
+        "<slug:conference>/calendar.ics", calendars.conference_calendar, name="conference_calendar"
+    ),
+    path("<slug:conference>/<slug:day>/calendar.ics", calendars.day_calendar, name="day_calendar"),
     path("<slug:conference>/", views.conference_detail, name="conference_detail"),
     path("<slug:conference>/talks/<slug:talk>/", views.talk_detail, name="talk_detail"),
     path("<slug:conference>/<slug:day>/", views.day_detail, name="day_detail"),

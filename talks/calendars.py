@@ -1,0 +1,209 @@
+"""iCalendar exports: every timed talk of a conference, or of one of its days.
+
+One VEVENT per talk with a start time. Times are in the conference's time zone
+when its data names one (with the VTIMEZONE it needs), floating local times
+otherwise, which calendar apps show as the wall-clock time of the program.
+Three queries per calendar: the conference (or day), the talks, their speakers.
+"""
+
+import datetime
+import re
+from typing import NamedTuple
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk, TalkSpeaker
+from talks.structured_data import conference_timezone, talk_times
+
+PRODID = "-//confnotes//conference calendar//EN"
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Control characters iCalendar text may not hold (RFC 5545 allows only tab among them).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0A-\x1F\x7F]")
+_TALK_FIELDS = ("slug", "title", "kind", "start_time", "duration", "room", "updated", "day__date")
+
+
+class Span(NamedTuple):
+    """A whole-day event standing in for a program that has no times yet."""
+
+    uid: str
+    summary: str
+    first: datetime.date
+    last: datetime.date
+    url: str
+    updated: datetime.datetime
+
+
+def talk_uid(talk) -> str:
+    """A UID that stays the same for a talk across exports, renames and hosts."""
+    return f"talk-{talk.pk}@confnotes"
+
+
+def _text(value: str) -> str:
+    return _CONTROL_CHARS.sub("", value)
+
+
+def _speaker_names(talk) -> str:
+    names = [ts.speaker.name for ts in talk.talk_speakers.all()]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _timed_talks(**filters) -> list[Talk]:
+    return list(
+        Talk.objects.filter(start_time__isnull=False, **filters)
+        .select_related("day")
+        .prefetch_related(
+            Prefetch(
+                "talk_speakers",
+                queryset=TalkSpeaker.objects.select_related("speaker").only(
+                    "talk_id", "position", "speaker__name"
+                ),
+            )
+        )
+        .only(*_TALK_FIELDS)
+        .order_by("day__date", "start_time", "position", "pk")
+    )
+
+
+def build_calendar(conference, talks, *, name: str, absolute, span: Span | None = None) -> bytes:
+    """The iCalendar text of `talks` (each with its day and speakers fetched).
+
+    With no timed talk, `span` (when given) becomes one all-day event, so that
+    the calendar still shows when the conference or day takes place.
+    """
+    tz = conference_timezone(conference)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _text(name))
+    if tz is not None:
+        calendar.add("x-wr-timezone", tz.key)
+    talk_path = reverse(
+        "talks:talk_detail", kwargs={"conference": conference.slug, "talk": "slug"}
+    ).removesuffix("slug/")
+    dates = []
+    for talk in talks:
+        start, end = talk_times(talk, talk.day.date, tz)
+        dates.append(talk.day.date)
+        event = Event()
+        event.add("uid", talk_uid(talk))
+        event.add("dtstamp", talk.updated.astimezone(datetime.UTC))
+        event.add("dtstart", start)
+        if end is not None:
+            event.add("dtend", end)
+        event.add("summary", _text(talk.title))
+        location = talk.room or conference.place
+        if location:
+            event.add("location", _text(location))
+        url = absolute(f"{talk_path}{talk.slug}/")
+        speakers = _speaker_names(talk)
+        lines = [f"{talk.get_kind_display()} by {_text(speakers)}" if speakers else ""]
+        lines.append(f"{_text(conference.name)}: {url}")
+        event.add("description", "\n".join(line for line in lines if line))
+        event.add("url", url)
+        calendar.add_component(event)
+    if not talks and span is not None:
+        event = Event()
+        event.add("uid", span.uid)
+        event.add("dtstamp", span.updated.astimezone(datetime.UTC))
+        event.add("dtstart", span.first)
+        event.add("dtend", span.last + datetime.timedelta(days=1))  # DTEND of dates is exclusive
+        event.add("summary", _text(span.summary))
+        if conference.place:
+            event.add("location", _text(conference.place))
+        event.add("url", absolute(span.url))
+        calendar.add_component(event)
+    if tz is not None and dates:
+        # Only the rules around the conference's days: a small VTIMEZONE.
+        calendar.add_missing_timezones(
+            first_date=min(dates) - datetime.timedelta(days=7),
+            last_date=max(dates) + datetime.timedelta(days=7),
+        )
+    return calendar.to_ical()
+
+
+def _response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _renamed(conference_slug: str, url_name: str, **kwargs):
+    old = ConferenceOldSlug.objects.select_related("conference").filter(slug=conference_slug)
+    old = old.first()
+    if old is None:
+        raise Http404("No such conference.")
+    return HttpResponsePermanentRedirect(
+        reverse(url_name, kwargs={"conference": old.conference.slug, **kwargs})
+    )
+
+
+def conference_calendar(request, conference):
+    """`/<conference>/calendar.ics`: the timed talks of every published day."""
+    try:
+        conf = Conference.objects.published().get(slug=conference)
+    except Conference.DoesNotExist:
+        return _renamed(conference, "talks:conference_calendar")
+    talks = _timed_talks(conference=conf, day__published=True)
+    span = None
+    if conf.start_date:
+        span = Span(
+            uid=f"conference-{conf.pk}@confnotes",
+            summary=conf.name,
+            first=conf.start_date,
+            last=max(conf.end_date or conf.start_date, conf.start_date),
+            url=conf.get_absolute_url(),
+            updated=conf.updated,
+        )
+    body = build_calendar(
+        conf, talks, name=conf.name, absolute=request.build_absolute_uri, span=span
+    )
+    return _response(body, f"{conf.slug}.ics")
+
+
+def day_calendar(request, conference, day):
+    """`/<conference>/<day>/calendar.ics`: the timed talks of one published day."""
+    try:
+        current = (
+            Day.objects.published()
+            .select_related("conference")
+            .get(conference__slug=conference, slug=day)
+        )
+    except Day.DoesNotExist:
+        if not Conference.objects.published().filter(slug=conference).exists():
+            return _renamed(conference, "talks:day_calendar", day=day)
+        old = (
+            DayOldSlug.objects.filter(
+                day__conference__slug=conference, day__published=True, slug=day
+            )
+            .select_related("day")
+            .first()
+        )
+        if old is None:
+            raise Http404("No such day.") from None
+        return HttpResponsePermanentRedirect(
+            reverse("talks:day_calendar", kwargs={"conference": conference, "day": old.day.slug})
+        )
+    talks = _timed_talks(day=current)
+    for talk in talks:
+        talk.day = current
+    body = build_calendar(
+        current.conference,
+        talks,
+        name=f"{current.conference.name}, {current.label}",
+        absolute=request.build_absolute_uri,
+        span=Span(
+            uid=f"day-{current.pk}@confnotes",
+            summary=f"{current.conference.name}, {current.label}",
+            first=current.date,
+            last=current.date,
+            url=current.get_absolute_url(),
+            updated=current.updated,
+        ),
+    )
+    return _response(body, f"{current.conference.slug}-{current.slug}.ics")

@@ -1,0 +1,202 @@
+"""Atom feeds of published notes: site-wide, per conference, per speaker, per tag.
+
+Each entry carries the note's byline, its publication and update dates, a
+plain-text summary and the note's sanitized HTML (`body_html`, never the
+Markdown source) as its content. A feed runs a fixed number of queries: the
+subject (conference, speaker or tag), the notes, and the tags of their talks.
+"""
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.xmlutils import SimplerXMLGenerator
+from taggit.models import Tag
+
+from speakers.models import Speaker, SpeakerOldSlug
+from talks.models import Conference, ConferenceOldSlug, Note, TaggedTalk, TalkSpeaker
+from talks.structured_data import plain_text
+
+FEED_SIZE = 30
+
+
+# Characters XML 1.0 cannot carry at all: imported names and titles may hold them.
+_XML_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
+
+
+class _XMLSafeGenerator(SimplerXMLGenerator):
+    """Drops characters XML cannot carry instead of failing the whole feed."""
+
+    def characters(self, content):
+        super().characters(_XML_CONTROL_CHARS.sub("", content) if content else content)
+
+    def startElement(self, name, attrs):
+        attrs = {
+            key: _XML_CONTROL_CHARS.sub("", value) if isinstance(value, str) else value
+            for key, value in (attrs or {}).items()
+        }
+        super().startElement(name, attrs)
+
+
+class NotesAtomFeed(Atom1Feed):
+    """Atom with each note's full HTML as `<content type="html">` beside its summary."""
+
+    def write(self, outfile, encoding):
+        handler = _XMLSafeGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class NotesFeed(Feed):
+    """The latest published notes of the whole site."""
+
+    feed_type = NotesAtomFeed
+    title = "confnotes: latest notes"
+    subtitle = "The latest write-ups of conference talks and days on confnotes."
+
+    def link(self, obj=None):
+        return reverse("talks:home")
+
+    def notes(self, obj):
+        """Public notes of the feed's subject; subclasses narrow it down."""
+        return Note.objects.public()
+
+    def items(self, obj=None):
+        return (
+            self.notes(obj)
+            .select_related("talk__conference", "talk__day", "day__conference", "author")
+            .prefetch_related("talk__tags")
+            .order_by("-published_at", "-pk")[:FEED_SIZE]
+        )
+
+    def item_title(self, note):
+        if note.talk_id:
+            return f"{note.talk.title} ({note.talk.conference.name})"
+        return f"{note.day.conference.name}, {note.day.label}"
+
+    def item_description(self, note):
+        return plain_text(note.body_html)
+
+    def item_link(self, note):
+        return note.get_absolute_url()
+
+    def item_guid(self, note):
+        return f"urn:uuid:{note.uid}"
+
+    item_guid_is_permalink = False
+
+    def item_author_name(self, note):
+        return note.byline
+
+    def item_pubdate(self, note):
+        return note.published_at or note.created
+
+    def item_updateddate(self, note):
+        return note.updated
+
+    def item_categories(self, note):
+        return [tag.name for tag in note.talk.tags.all()] if note.talk_id else []
+
+    def item_extra_kwargs(self, note):
+        return {"content_html": note.body_html}
+
+
+class ConferenceNotesFeed(NotesFeed):
+    """Published notes of one conference, on its talks and its days."""
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            old = ConferenceOldSlug.objects.filter(slug=kwargs["conference"]).first()
+            if old is None:
+                raise
+            return HttpResponsePermanentRedirect(
+                reverse("talks:conference_feed", kwargs={"conference": old.conference.slug})
+            )
+
+    def get_object(self, request, conference):
+        return Conference.objects.published().get(slug=conference)
+
+    def title(self, conference):
+        return f"{conference.name}: notes · confnotes"
+
+    def subtitle(self, conference):
+        return f"Write-ups of the talks and days of {conference.name}."
+
+    def link(self, conference):
+        return conference.get_absolute_url()
+
+    def notes(self, conference):
+        return Note.objects.public().filter(
+            Q(talk__conference=conference) | Q(day__conference=conference)
+        )
+
+
+class SpeakerNotesFeed(NotesFeed):
+    """Published notes on the talks of one speaker."""
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            old = SpeakerOldSlug.objects.filter(slug=kwargs["slug"]).first()
+            if old is None:
+                raise
+            return HttpResponsePermanentRedirect(
+                reverse("talks:speaker_feed", kwargs={"slug": old.speaker.slug})
+            )
+
+    def get_object(self, request, slug):
+        public_talks = TalkSpeaker.objects.filter(
+            speaker=OuterRef("pk"), talk__conference__published=True, talk__day__published=True
+        )
+        # Like the speaker page: a speaker with no published talk is not shown.
+        return Speaker.objects.filter(Exists(public_talks)).get(slug=slug)
+
+    def title(self, speaker):
+        return f"{speaker.name}: notes on their talks · confnotes"
+
+    def subtitle(self, speaker):
+        return f"Write-ups of talks given by {speaker.name}."
+
+    def link(self, speaker):
+        return speaker.get_absolute_url()
+
+    def notes(self, speaker):
+        return Note.objects.public().filter(talk__talk_speakers__speaker=speaker)
+
+
+class TagNotesFeed(NotesFeed):
+    """Published notes on the talks carrying one tag."""
+
+    def get_object(self, request, slug):
+        public_talks = TaggedTalk.objects.filter(
+            tag=OuterRef("pk"),
+            content_object__conference__published=True,
+            content_object__day__published=True,
+        )
+        return Tag.objects.filter(Exists(public_talks)).get(slug=slug)
+
+    def title(self, tag):
+        return f"Notes on talks tagged “{tag.name}” · confnotes"
+
+    def subtitle(self, tag):
+        return f"Write-ups of talks tagged {tag.name}, across conferences."
+
+    def link(self, tag):
+        return reverse("talks:tag_detail", kwargs={"slug": tag.slug})
+
+    def notes(self, tag):
+        return Note.objects.public().filter(talk__tagged_items__tag=tag)

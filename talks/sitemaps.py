@@ -1,0 +1,114 @@
+"""For crawlers: the sitemap of every published page, and robots.txt.
+
+`/sitemap.xml` is an index of one sitemap per kind of page (conferences, days,
+talks, speakers, tags), each split into pages of `PAGE_SIZE` entries, so the
+whole pyvideo archive stays far below the protocol's limits per file. Only
+public pages are listed: published conferences and days, their talks, speakers
+with at least one public talk, tags on at least one public talk.
+
+Query counts: the index counts each section (five queries, whatever the
+archive's size); a section page counts its section and fetches one page.
+"""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, Max, OuterRef
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from taggit.models import Tag
+
+from speakers.models import Speaker
+from talks.models import Conference, Day, Talk, TalkSpeaker
+
+PAGE_SIZE = 5000
+
+
+class _Section(Sitemap):
+    limit = PAGE_SIZE
+
+    def get_latest_lastmod(self):
+        # The index would otherwise walk every item of every section; its
+        # entries may leave lastmod out, the sections' own entries carry it.
+        return None
+
+    def lastmod(self, obj):
+        return obj.updated
+
+
+class ConferenceSitemap(_Section):
+    def items(self):
+        return Conference.objects.published().only("slug", "updated").order_by("pk")
+
+
+class DaySitemap(_Section):
+    def items(self):
+        return (
+            Day.objects.published()
+            .select_related("conference")
+            .only("slug", "updated", "conference__slug")
+            .order_by("pk")
+        )
+
+
+class TalkSitemap(_Section):
+    def items(self):
+        return (
+            Talk.objects.published()
+            .select_related("conference")
+            .only("slug", "updated", "conference__slug")
+            .order_by("pk")
+        )
+
+    def location(self, talk):
+        # One reverse() per page of talks instead of one per talk.
+        if not hasattr(self, "_talk_path"):
+            self._talk_path = reverse(
+                "talks:talk_detail", kwargs={"conference": "c", "talk": "t"}
+            ).removesuffix("c/talks/t/")
+        return f"{self._talk_path}{talk.conference.slug}/talks/{talk.slug}/"
+
+
+class SpeakerSitemap(_Section):
+    def items(self):
+        public_talks = TalkSpeaker.objects.filter(
+            speaker=OuterRef("pk"), talk__conference__published=True, talk__day__published=True
+        )
+        return Speaker.objects.filter(Exists(public_talks)).only("slug", "updated").order_by("pk")
+
+
+class TagSitemap(_Section):
+    def items(self):
+        return (
+            Tag.objects.filter(
+                talks_taggedtalk_items__content_object__conference__published=True,
+                talks_taggedtalk_items__content_object__day__published=True,
+            )
+            .annotate(updated=Max("talks_taggedtalk_items__content_object__updated"))
+            .only("slug")
+            .order_by("pk")
+        )
+
+    def location(self, tag):
+        return reverse("talks:tag_detail", kwargs={"slug": tag.slug})
+
+
+SITEMAPS = {
+    "conferences": ConferenceSitemap,
+    "days": DaySitemap,
+    "talks": TalkSitemap,
+    "speakers": SpeakerSitemap,
+    "tags": TagSitemap,
+}
+
+
+@require_GET
+def robots_txt(request):
+    """Crawlers may read every public page, never the admin; the sitemap lists them."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,228 @@
+"""Link previews and schema.org JSON-LD for conference, talk and speaker pages.
+
+Everything here works from objects the page views have already fetched: no
+function touches the database. JSON-LD is built as Python data, dumped with
+json.dumps and escaped so that no text of a talk can close the script element.
+"""
+
+import datetime
+import html
+import json
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from talks.video import youtube_id
+
+SCHEMA_CONTEXT = "https://schema.org"
+DESCRIPTION_CHARS = 300
+# A conference page names at most this many performers: enough for search
+# engines, and it keeps the page small for conferences with hundreds of talks.
+MAX_CONFERENCE_PERFORMERS = 100
+
+# The same escapes as django.utils.html.json_script: "<", ">" and "&" never
+# appear literally, so neither "</script>" nor "<!--" can end the data block.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+_MASTODON_HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
+_PLAIN_HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)$")
+
+
+def json_ld_script(data: dict) -> SafeString:
+    """A `<script type="application/ld+json">` element holding `data`, safely escaped."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    # Every character that could end the element is escaped above the JSON level.
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(_JSON_SCRIPT_ESCAPES)),
+    )
+
+
+def plain_text(html_text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """The text of sanitized HTML, on one line, cut at `limit` characters."""
+    text = " ".join(html.unescape(strip_tags(html_text or "")).split())
+    return Truncator(text).chars(limit)
+
+
+def conference_timezone(conference) -> ZoneInfo | None:
+    """The conference's time zone when its data names a valid one, else None.
+
+    Set by hand as `extra["time_zone"]`, or kept from a schedule import as
+    `extra["schedule"]["time_zone_name"]`.
+    """
+    extra = conference.extra if isinstance(conference.extra, dict) else {}
+    schedule = extra.get("schedule")
+    candidates = [extra.get("time_zone")]
+    if isinstance(schedule, dict):
+        candidates.append(schedule.get("time_zone_name"))
+    for name in candidates:
+        if isinstance(name, str) and name.strip():
+            try:
+                return ZoneInfo(name.strip())
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                continue
+    return None
+
+
+def talk_times(talk, day_date: datetime.date, tz: ZoneInfo | None):
+    """(start, end) datetimes of a talk, aware when `tz` is known; (None, None) untimed."""
+    if talk.start_time is None:
+        return None, None
+    start = datetime.datetime.combine(day_date, talk.start_time, tzinfo=tz)
+    end = start + talk.duration if talk.duration else None
+    return start, end
+
+
+def speaker_url_builder():
+    """A function from speaker slug to path: one reverse() for a whole list of speakers."""
+    prefix = reverse("talks:speaker_detail", kwargs={"slug": "slug"}).removesuffix("slug/")
+    return lambda slug: f"{prefix}{slug}/"
+
+
+def _person(speaker, absolute, speaker_path) -> dict:
+    return {"@type": "Person", "name": speaker.name, "url": absolute(speaker_path(speaker.slug))}
+
+
+def _place(conference, room: str = "") -> dict | None:
+    address = {
+        key: value
+        for key, value in (
+            ("addressLocality", conference.city),
+            ("addressCountry", conference.country),
+        )
+        if value
+    }
+    name = ", ".join(part for part in (room, conference.venue or conference.city) if part)
+    if not name and not address:
+        return None
+    place = {"@type": "Place", "name": name or conference.place}
+    if address:
+        place["address"] = {"@type": "PostalAddress", **address}
+    return place
+
+
+def _drop_empty(data: dict) -> dict:
+    return {key: value for key, value in data.items() if value not in (None, "", [], {})}
+
+
+def conference_event(conference, talks, *, absolute) -> dict:
+    """schema.org Event of a conference; `talks` are its listed talks with speakers."""
+    speaker_path = speaker_url_builder()
+    performers, seen = [], set()
+    for talk in talks:
+        for talk_speaker in talk.talk_speakers.all():
+            speaker = talk_speaker.speaker
+            if speaker.pk not in seen and len(performers) < MAX_CONFERENCE_PERFORMERS:
+                seen.add(speaker.pk)
+                performers.append(_person(speaker, absolute, speaker_path))
+    return _drop_empty(
+        {
+            "@context": SCHEMA_CONTEXT,
+            "@type": "Event",
+            "name": conference.name,
+            "url": absolute(conference.get_absolute_url()),
+            "startDate": conference.start_date,
+            "endDate": conference.end_date,
+            "description": plain_text(conference.recap_html),
+            "location": _place(conference),
+            "image": absolute(conference.logo.url) if conference.logo else None,
+            "sameAs": conference.website,
+            "performer": performers,
+        }
+    )
+
+
+def talk_structured_data(talk, *, absolute) -> list[dict]:
+    """schema.org Event of a talk, and a VideoObject when it has a video."""
+    conference, day = talk.conference, talk.day
+    start, end = talk_times(talk, day.date, conference_timezone(conference))
+    speaker_path = speaker_url_builder()
+    url = absolute(talk.get_absolute_url())
+    description = plain_text(talk.abstract_html)
+    event = _drop_empty(
+        {
+            "@context": SCHEMA_CONTEXT,
+            "@type": "Event",
+            "name": talk.title,
+            "url": url,
+            "startDate": start.isoformat() if start else day.date,
+            "endDate": end.isoformat() if end else None,
+            "description": description,
+            "inLanguage": talk.language,
+            "location": _place(conference, talk.room),
+            "performer": [
+                _person(ts.speaker, absolute, speaker_path) for ts in talk.talk_speakers.all()
+            ],
+            "superEvent": {
+                "@type": "Event",
+                "name": conference.name,
+                "url": absolute(conference.get_absolute_url()),
+            },
+        }
+    )
+    items = [event]
+    if talk.video_url:
+        video = youtube_id(talk.video_url)
+        items.append(
+            _drop_empty(
+                {
+                    "@context": SCHEMA_CONTEXT,
+                    "@type": "VideoObject",
+                    "name": talk.title,
+                    "description": description or f"Video of “{talk.title}” at {conference.name}.",
+                    "url": talk.video_url,
+                    "embedUrl": talk.video_embed_url,
+                    "thumbnailUrl": f"https://i.ytimg.com/vi/{video}/hqdefault.jpg"
+                    if video
+                    else None,
+                    "recordedAt": {"@type": "Event", "name": talk.title, "url": url},
+                }
+            )
+        )
+    return items
+
+
+def _profiles(speaker) -> list[str]:
+    """Absolute addresses of a speaker's profiles elsewhere, for `sameAs`."""
+    links = [speaker.website] if speaker.website else []
+    handles = (
+        (speaker.github, "https://github.com/{}"),
+        (speaker.twitter, "https://x.com/{}"),
+        (speaker.bluesky, "https://bsky.app/profile/{}"),
+    )
+    for handle, pattern in handles:
+        match = _PLAIN_HANDLE.match((handle or "").strip())
+        if match:
+            links.append(pattern.format(match.group(1)))
+    mastodon = _MASTODON_HANDLE.match((speaker.mastodon or "").strip())
+    if mastodon:
+        links.append(f"https://{mastodon.group(2)}/@{mastodon.group(1)}")
+    return links
+
+
+def speaker_person(speaker, talks, *, absolute) -> dict:
+    """schema.org Person of a speaker, with the talks they gave as events."""
+    return _drop_empty(
+        {
+            "@context": SCHEMA_CONTEXT,
+            "@type": "Person",
+            "name": speaker.name,
+            "url": absolute(speaker.get_absolute_url()),
+            "description": plain_text(speaker.bio_html),
+            "image": absolute(speaker.photo.url) if speaker.photo else None,
+            "sameAs": _profiles(speaker),
+            "performerIn": [
+                {
+                    "@type": "Event",
+                    "name": talk.title,
+                    "url": absolute(talk.get_absolute_url()),
+                    "startDate": talk.day.date,
+                }
+                for talk in talks
+            ],
+        }
+    )

@@ -20,6 +20,7 @@ from confnotes.slugs import (
 )
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
+from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
 from talks.video import youtube_embed_url
 
 
@@ -314,6 +315,13 @@ class TalkQuerySet(models.QuerySet):
             "tags",
         )
 
+    def with_link_health(self):
+        """Annotate `slides_failing_since` and `video_failing_since`: set when that link is broken."""
+        return self.annotate(
+            slides_failing_since=broken_since("slides_url"),
+            video_failing_since=broken_since("video_url"),
+        )
+
 
 class TalkManager(models.Manager.from_queryset(TalkQuerySet)):
     def get_by_natural_key(self, conference_slug, slug):
@@ -426,6 +434,12 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         """A privacy-enhanced player address when the video is on YouTube, else ""."""
         return youtube_embed_url(self.video_url)
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_video_url = instance.__dict__.get("video_url")
+        return instance
+
     def save(self, *args, **kwargs):
         if self.day_id is not None:
             self.conference_id = self.day.conference_id
@@ -436,7 +450,12 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
             )
         self.render_markdown()
         old_slug = self.slug_changed_from()
+        loaded_video_url = getattr(self, "_loaded_video_url", None)
         super().save(*args, **kwargs)
+        if loaded_video_url is not None and loaded_video_url != self.video_url:
+            # Timestamps in notes link into the video: point them at the new one.
+            Note.objects.filter(talk=self).rerender()
+        self._loaded_video_url = self.video_url
         if old_slug:
             TalkOldSlug.objects.filter(
                 talk__conference_id=self.conference_id, slug=old_slug
@@ -496,7 +515,13 @@ class LinkKind(models.TextChoices):
     OTHER = "other", "Link"
 
 
-class LinkManager(models.Manager):
+class LinkQuerySet(models.QuerySet):
+    def with_health(self):
+        """Annotate `failing_since`: set when the link's URL is broken."""
+        return self.annotate(failing_since=broken_since("url"))
+
+
+class LinkManager(models.Manager.from_queryset(LinkQuerySet)):
     def get_by_natural_key(self, conference_slug, talk_slug, url):
         return self.get(talk__conference__slug=conference_slug, talk__slug=talk_slug, url=url)
 
@@ -539,6 +564,18 @@ class NoteQuerySet(models.QuerySet):
             Q(talk__isnull=False, talk__conference__published=True, talk__day__published=True)
             | Q(day__isnull=False, day__conference__published=True, day__published=True)
         )
+
+    def rerender(self, *, batch_size: int = 500) -> int:
+        """Render the notes' Markdown again (after their talk's video changed); returns the count."""
+        changed = []
+        notes = self.filter(body__regex=TIMESTAMP_PREFILTER).select_related("talk")
+        for note in notes.iterator(chunk_size=batch_size):
+            before = note.body_html
+            note.render_markdown()
+            if note.body_html != before:
+                changed.append(note)
+        Note.objects.bulk_update(changed, ["body_html"], batch_size=batch_size)
+        return len(changed)
 
 
 class NoteManager(models.Manager.from_queryset(NoteQuerySet)):
@@ -612,8 +649,77 @@ class Note(MarkdownMixin, models.Model):
         subject = self.talk if self.talk_id else self.day
         return f"{subject.get_absolute_url()}#note-{self.uid}"
 
+    def render_markdown(self):
+        # `[12:34]` in a note about a talk links to that moment of its video.
+        video_url = self.talk.video_url if self.talk_id else ""
+        render_markdown_fields(
+            self, self.markdown_fields, extensions=timestamp_extensions(video_url, self.body)
+        )
+
     def save(self, *args, **kwargs):
         if self.published and self.published_at is None:
             self.published_at = timezone.now()
         self.render_markdown()
         super().save(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Link health
+
+
+class LinkCheckQuerySet(models.QuerySet):
+    def broken(self):
+        return self.filter(broken=True)
+
+
+class LinkCheck(models.Model):
+    """The last check of one external URL: its answer, where it led, since when it fails.
+
+    Keyed by URL, so a link used by several talks (or a talk and a speaker) is
+    checked once. `broken` is set by `check_links` when the URL has been
+    failing for a while (see talks/linkhealth.py); pages show a Wayback
+    Machine copy beside a broken link.
+    """
+
+    url = models.URLField(max_length=500, unique=True)
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Of the last answer, after redirects."
+    )
+    error = models.CharField(
+        max_length=300, blank=True, help_text="Why no answer came (timeout, refused...)."
+    )
+    final_url = models.URLField("final URL", max_length=2000, blank=True)
+    redirects = models.JSONField(
+        default=list, blank=True, help_text="Each hop as [status, URL it pointed to]."
+    )
+    checked_at = models.DateTimeField()
+    failing_since = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    broken = models.BooleanField(
+        default=False, help_text="Failing for a while: pages offer an archived copy."
+    )
+
+    objects = LinkCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["url"]
+        indexes = [
+            models.Index(fields=["checked_at"], name="linkcheck_checked_at"),
+            models.Index(fields=["broken", "url"], name="linkcheck_broken_url"),
+        ]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def ok(self) -> bool:
+        return self.consecutive_failures == 0
+
+
+def broken_since(field: str):
+    """When the URL in `field` of the outer row started failing, if it is broken (else NULL)."""
+    return models.Subquery(
+        LinkCheck.objects.filter(url=models.OuterRef(field), broken=True).values("failing_since")[
+            :1
+        ]
+    )

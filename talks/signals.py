@@ -5,11 +5,12 @@ once per imported conference (after their transaction commits); everything that
 derives state from content (the page cache, the search index) listens to it.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import Signal
 from taggit.models import Tag
 
 from confnotes.pagecache import bump_content_version
+from confnotes.safeurls import blank_unsafe_urls
 from speakers.models import Speaker, SpeakerAlias
 from talks.models import (
     Conference,
@@ -40,3 +41,13 @@ def connect() -> None:
         bump_content_version, sender=Talk.speakers.through, dispatch_uid="confnotes-pagecache-m2m"
     )
     content_imported.connect(bump_content_version, dispatch_uid="confnotes-pagecache-import")
+    for model in (Conference, Talk, Link, Speaker):
+        pre_save.connect(
+            blank_unsafe_urls, sender=model, dispatch_uid=f"confnotes-safe-urls-{model.__name__}"
+        )
+    content_imported.connect(rerender_imported_notes, dispatch_uid="confnotes-notes-import")
+
+
+def rerender_imported_notes(*, conference_ids=(), **_signal_kwargs) -> None:
+    """Imports write talks past Talk.save: re-render notes, whose timestamps follow the video."""
+    Note.objects.filter(talk__conference_id__in=list(conference_ids)).rerender()

@@ -1,7 +1,7 @@
 """Video links: recognise YouTube links so talk pages can embed a privacy-enhanced player."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _YOUTUBE_HOSTS = {
@@ -39,3 +39,33 @@ def youtube_embed_url(url: str) -> str:
     """The youtube-nocookie.com player address for a YouTube link, or ""."""
     video = youtube_id(url)
     return f"https://www.youtube-nocookie.com/embed/{video}" if video else ""
+
+
+_VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
+_ARCHIVE_HOSTS = {"archive.org", "www.archive.org"}
+
+
+def video_url_at(url: str, seconds: int) -> str:
+    """An address that opens the video of `url` at `seconds`, or "" when its host has no offsets.
+
+    YouTube takes `t=<seconds>`, archive.org `start=<seconds>`, Vimeo a `#t=<seconds>s` fragment.
+    """
+    if not url or seconds < 0:
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https"):
+        return ""
+    host = (parts.hostname or "").lower()
+    video = youtube_id(url)
+    if video:
+        return f"https://www.youtube.com/watch?v={video}&t={seconds}"
+    if host in _VIMEO_HOSTS and re.search(r"/\d+(?:/|$)", parts.path):
+        return urlunsplit(("https", parts.netloc, parts.path, parts.query, f"t={seconds}s"))
+    if host in _ARCHIVE_HOSTS and re.match(r"^/(details|embed)/[^/]+", parts.path):
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "start"]
+        query.append(("start", str(seconds)))
+        return urlunsplit(("https", parts.netloc, parts.path, urlencode(query), ""))
+    return ""

@@ -4,7 +4,7 @@ import logging
 
 from django.core.cache import cache
 from django.db import connections
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -33,3 +33,8 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+def bench_floor(request):
+    """A constant string: the benchmark's floor (routed only when CONFNOTES_BENCH_FLOOR is set)."""
+    return HttpResponse("confnotes", content_type="text/plain")

@@ -6,9 +6,10 @@ the tests pin each count. Drafts are shown to staff only.
 
 from collections import Counter
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -25,7 +26,10 @@ from talks.models import (
     TaggedTalk,
     Talk,
     TalkOldSlug,
+    TalkSpeaker,
+    broken_since,
 )
+from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
 
 LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
@@ -44,6 +48,18 @@ def _paginate(request, queryset, per_page):
         return paginator.page(number)
     except (InvalidPage, TypeError, ValueError):
         raise Http404("No such page.") from None
+
+
+def _with_counts(page, annotated):
+    """Fill `page` with rows of `annotated` (the same rows, with their counts).
+
+    Counting talks over the whole archive, then cutting one page out of the
+    result, aggregates every row of every page. The paginator counts and
+    slices the plain queryset instead; the aggregate then runs only for the
+    rows of the page, picked by a subquery, in the same single query.
+    """
+    page.object_list = list(annotated.filter(pk__in=page.object_list.values("pk")))
+    return page
 
 
 def _redirect(request, url):
@@ -83,7 +99,13 @@ def home(request):
         .select_related("talk__conference", "talk__day", "day__conference", "author")
         .order_by("-published_at", "-pk")[:10]
     )
-    conferences = Conference.objects.published().for_list().order_by("-start_date", "name")[:12]
+    latest = Conference.objects.published().order_by("-start_date", "name")
+    # Talks are counted for the twelve shown only, not for every conference.
+    conferences = (
+        Conference.objects.for_list()
+        .filter(pk__in=latest.values("pk")[:12])
+        .order_by("-start_date", "name")
+    )
     return render(
         request,
         "talks/home.html",
@@ -104,11 +126,9 @@ def conference_list(request, year=None):
         if year not in years:
             raise Http404("No conferences that year.")
         conferences = conferences.filter(start_date__year=year)
-    page = _paginate(
-        request,
-        conferences.for_list().order_by("-start_date", "series", "name", "pk"),
-        LIST_PAGE_SIZE,
-    )
+    ordering = ("-start_date", "series", "name", "pk")
+    page = _paginate(request, conferences.order_by(*ordering), LIST_PAGE_SIZE)
+    _with_counts(page, Conference.objects.for_list().order_by(*ordering))
     groups = [(key, list(items)) for key, items in groupby(page.object_list, key=lambda c: c.year)]
     return render(
         request,
@@ -125,7 +145,9 @@ def conference_detail(request, conference):
     staff = _is_staff(request)
     conferences = Conference.objects.all() if staff else Conference.objects.published()
     try:
-        conf = conferences.get(slug=conference)
+        conf = conferences.annotate(website_failing_since=broken_since("website")).get(
+            slug=conference
+        )
     except Conference.DoesNotExist:
         return _renamed_conference(request, conference)
     days = list(conf.days.all() if staff else conf.days.filter(published=True))
@@ -169,18 +191,23 @@ def day_detail(request, conference, day):
         return _redirect(request, old.day.get_absolute_url())
     current = days[index]
     notes_qs = Note.objects.select_related("author")
-    if not staff:
-        notes_qs = notes_qs.published()
     talks = list(
         Talk.objects.for_list()
+        .with_link_health()
         .filter(day=current)
         .prefetch_related(
-            Prefetch("links", queryset=Link.objects.order_by("position", "pk")),
+            Prefetch("links", queryset=Link.objects.with_health().order_by("position", "pk")),
         )
     )
     notes_by_talk = {talk.pk: [] for talk in talks}
     day_notes = []
-    for note in notes_qs.filter(Q(day=current) | Q(talk__day=current)).order_by("created", "pk"):
+    # By the talks' keys rather than a join on their day, and drafts dropped
+    # here rather than in SQL: both sides of the OR then use their index,
+    # instead of a walk through every published note of the archive.
+    day_or_talks = Q(day=current) | Q(talk__in=list(notes_by_talk))
+    for note in notes_qs.filter(day_or_talks).order_by("created", "pk"):
+        if not (note.published or staff):
+            continue
         if note.day_id:
             day_notes.append(note)
         else:
@@ -204,8 +231,12 @@ def day_detail(request, conference, day):
 
 def talk_detail(request, conference, talk):
     staff = _is_staff(request)
-    talks = Talk.objects.for_list().prefetch_related(
-        Prefetch("links", queryset=Link.objects.order_by("position", "pk")),
+    talks = (
+        Talk.objects.for_list()
+        .with_link_health()
+        .prefetch_related(
+            Prefetch("links", queryset=Link.objects.with_health().order_by("position", "pk")),
+        )
     )
     if not staff:
         talks = talks.published()
@@ -256,13 +287,19 @@ def talk_detail(request, conference, talk):
 
 def speaker_list(request):
     public_talks = Q(talks__conference__published=True, talks__day__published=True)
-    speakers = (
+    # "Has a public talk" as EXISTS, so the paginator counts speakers without
+    # counting every speaker's talks; the counts are for the page's rows only.
+    has_public_talk = TalkSpeaker.objects.filter(
+        speaker=OuterRef("pk"), talk__conference__published=True, talk__day__published=True
+    )
+    speakers = Speaker.objects.filter(Exists(has_public_talk)).order_by("name", "pk")
+    page = _paginate(request, speakers, SPEAKER_PAGE_SIZE)
+    _with_counts(
+        page,
         Speaker.objects.for_list()
         .annotate(talk_count=Count("talks", filter=public_talks, distinct=True))
-        .filter(talk_count__gt=0)
-        .order_by("name", "pk")
+        .order_by("name", "pk"),
     )
-    page = _paginate(request, speakers, SPEAKER_PAGE_SIZE)
     groups = [
         (key, list(items)) for key, items in groupby(page.object_list, key=lambda s: s.initial)
     ]
@@ -271,7 +308,11 @@ def speaker_list(request):
 
 def speaker_detail(request, slug):
     try:
-        speaker = Speaker.objects.prefetch_related("aliases").get(slug=slug)
+        speaker = (
+            Speaker.objects.prefetch_related("aliases")
+            .annotate(website_failing_since=broken_since("website"))
+            .get(slug=slug)
+        )
     except Speaker.DoesNotExist:
         old = SpeakerOldSlug.objects.select_related("speaker").filter(slug=slug).first()
         if old is None:
@@ -323,3 +364,66 @@ def tag_detail(request, slug):
     if not page.object_list:
         raise Http404("No published talks with this tag.")
     return render(request, "talks/tag_detail.html", {"tag": tag, "page": page})
+
+
+# ---------------------------------------------------------------------------
+# Search
+
+
+def search(request):
+    """Ranked full-text results with excerpts and facets; the work is in talks/search.py."""
+    query = request.GET.get("q", "")[:QUERY_MAX_CHARS].strip()
+    filters = SearchFilters.from_query(request.GET)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        raise Http404("No such page.") from None
+    if number < 1:
+        raise Http404("No such page.")
+    results = search_talks(query, filters=filters, page=number)
+    if number > 1 and number > results.num_pages:
+        raise Http404("No such page.")
+    base = {"q": query, **filters.as_params()}
+
+    def link(**changes):
+        params = {**base, **changes}
+        return "?" + urlencode({key: value for key, value in params.items() if value})
+
+    facets = [
+        (
+            name,
+            label,
+            [
+                {
+                    "label": value.label,
+                    "count": value.count,
+                    "active": value.value == base.get(name),
+                    # A link adds the filter, or takes it off again when it is on.
+                    "url": link(**{name: "" if value.value == base.get(name) else value.value}),
+                }
+                for value in results.facets.get(name, ())
+            ],
+        )
+        for name, label in (
+            ("conference", "Conference"),
+            ("year", "Year"),
+            ("kind", "Kind"),
+            ("tag", "Tag"),
+        )
+    ]
+    active_filters = [
+        {"name": name, "value": value, "remove_url": link(**{name: ""})}
+        for name, value in filters.as_params().items()
+    ]
+    return render(
+        request,
+        "talks/search.html",
+        {
+            "search_query": query,
+            "results": results,
+            "facets": [facet for facet in facets if facet[2]],
+            "active_filters": active_filters,
+            "previous_url": link(page=str(number - 1)) if number > 1 else "",
+            "next_url": link(page=str(number + 1)) if number < results.num_pages else "",
+        },
+    )

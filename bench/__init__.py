@@ -1,0 +1,1 @@
+"""The benchmark harness of confnotes: `python bench/run.py` (see docs/benchmarks.md)."""

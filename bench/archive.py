@@ -1,0 +1,343 @@
+"""A generated archive shaped like pyvideo.org's, written in bulk.
+
+Conferences of two or three days, days of 8 to 34 items, talks with one to three
+speakers (some speakers at many conferences), tags with a long tail, Markdown
+abstracts and notes like the ones writers keep. Rows are bulk-inserted; every
+`*_html` field is filled by the site's one renderer (`render_markdown`), as the
+importers do. Deterministic for a given seed.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+from functools import cache
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from confnotes.markdown import render_markdown
+from speakers.models import Speaker, normalize_name
+from talks.models import Conference, Day, Kind, Link, Note, TaggedTalk, Talk, TalkSpeaker
+
+BATCH = 1000
+
+SERIES = [
+    "PyCon US", "EuroPython", "DjangoCon US", "DjangoCon Europe", "PyCon AU", "PyData London",
+    "PyCon UK", "PyOhio", "SciPy", "PyGotham", "PyCon DE", "PyCon Italia", "Kiwi PyCon",
+    "PyCon India", "PyBay", "North Bay Python", "PyTexas", "PyCascades", "PyCon APAC",
+    "PyData NYC", "FOSDEM Python devroom", "PyCon Canada", "PyCon JP", "PyCon ZA",
+]  # fmt: skip
+CITIES = ["Portland", "Berlin", "Cleveland", "Sydney", "London", "Austin", "Florence",
+          "Pune", "Wellington", "Montréal", "Tokyo", "Cape Town", "Prague", "Chicago"]  # fmt: skip
+FIRST = ["Ada", "Alan", "Amber", "Andrew", "Anna", "Barry", "Brett", "Carol", "Carlton", "Daniele",
+         "David", "Emily", "Ewa", "Fernando", "Frank", "Grace", "Guido", "Hynek", "Jacob", "Jessica",
+         "Julia", "Katie", "Kenneth", "Lukasz", "Mariatta", "Mark", "Naomi", "Ned", "Nina", "Ola",
+         "Paul", "Raymond", "Russell", "Sarah", "Simon", "Sophie", "Tom", "Trey", "Victor", "Yury",
+         "Zoe", "Łukasz", "Sébastien", "José", "Ángela", "Jürgen", "Ève", "Anže", "Thea", "Kojo"]  # fmt: skip
+LAST = ["Brown", "Smith", "Hettinger", "Goodger", "Langa", "Wijaya", "Kaplan-Moss", "Holovaty",
+        "Keith-Magee", "Willison", "Rossum", "Schlawack", "Batchelder", "Reitz", "Warsaw", "Stinner",
+        "Selivanov", "Oliphant", "Ramalho", "Beazley", "Hunner", "Ingram", "Nguyen", "Okafor",
+        "García", "Müller", "Rossi", "Kowalski", "Tanaka", "Singh", "Dubois", "Novak", "Larsen",
+        "O'Brien", "Andersson", "Costa", "Haddad", "Ivanova", "Mensah", "Fischer"]  # fmt: skip
+TOPICS = ["Django", "asyncio", "type hints", "packaging", "testing", "pandas", "NumPy", "the GIL",
+          "WebAssembly", "PostgreSQL", "caching", "security", "accessibility", "CPython bytecode",
+          "data pipelines", "machine learning", "REST APIs", "GraphQL", "deployment", "Docker",
+          "observability", "documentation", "open source maintenance", "mentoring", "pytest",
+          "Rust extensions", "memory profiling", "search", "templates", "ORM performance"]  # fmt: skip
+FRAMES = ["{t} in production", "What I learned about {t}", "A gentle introduction to {t}",
+          "{t}: the hard parts", "Scaling {t} to millions of users", "Ten years of {t}",
+          "{t} beyond the basics", "Debugging {t}", "Why {t} matters", "Building with {t}",
+          "Lessons from {t}", "{t} and you", "Practical {t}", "The future of {t}"]  # fmt: skip
+ROOMS = ["Main hall", "Room A", "Room B", "Room C", "Ballroom", "Tutorial room"]
+# A long tail, as real tags have: a few on most talks, most on a handful.
+TAG_NAMES = [slugify(t) for t in TOPICS] + [
+    "python", "web", "data", "community", "performance", "beginners", "education", "science",
+    "devops", "cloud", "async", "databases", "tooling", "careers", "diversity", "hardware",
+] + [f"topic-{n}" for n in range(260)]  # fmt: skip
+
+
+@dataclass
+class ArchiveStats:
+    conferences: int = 0
+    days: int = 0
+    talks: int = 0
+    speakers: int = 0
+    notes: int = 0
+    tags: int = 0
+
+
+@cache
+def _rendered(text: str) -> str:
+    # Texts are drawn from a few hundred variants; render each once.
+    return render_markdown(text)
+
+
+def _abstract(rng: random.Random, topic: str) -> str:
+    variant = rng.randrange(120)
+    return (
+        f"This talk looks at **{topic}** from the point of view of people who ship it every "
+        f"day. We start with the basics, then look at the trade-offs that only show up at "
+        f"scale (variant {variant}).\n\n"
+        f"- what `{topic}` gives you for free\n- where it hurts, with measurements\n"
+        f"- how to migrate an existing project, step by step\n\n"
+        f"Attendees should know some Python; no prior experience of {topic} is needed."
+    )
+
+
+def _note_body(rng: random.Random, topic: str) -> str:
+    variant = rng.randrange(200)
+    minute = rng.randrange(1, 40)
+    return (
+        f"## What stood out\n\n"
+        f"The speaker opened with a story about {topic} going wrong on a Friday "
+        f"evening, and the room laughed because everyone had been there. [{minute:02d}:15] "
+        f"is where the demo starts.\n\n"
+        f"- Measure first: *most* of the time went somewhere nobody expected.\n"
+        f"- Keep the boring parts boring; use `{topic}` where it earns its keep.\n"
+        f"- The slides have the numbers: [slides](https://slides.example.org/{variant}).\n\n"
+        f"> Make it work, make it right, make it fast, in that order.\n\n"
+        f"```python\nfor item in queryset.iterator(chunk_size=2000):\n    process(item)\n```\n\n"
+        f"Questions were about {topic} on small teams and about testing it (note {variant})."
+    )
+
+
+def _day_summary(rng: random.Random, conference: str, position: int) -> str:
+    return (
+        f"Day {position} of {conference}: coffee, a packed keynote and a hallway track that "
+        f"ran late. Notes below, talk by talk; *missing ones* are talks nobody wrote up "
+        f"(variant {rng.randrange(50)})."
+    )
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    base = slugify(text)[:180].strip("-") or "item"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def build_archive(*, talks: int, seed: int = 1, note_share: float = 0.4) -> ArchiveStats:
+    """Add about `talks` talks (in whole conferences) to the database; return the counts."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    stats = ArchiveStats()
+    with transaction.atomic():
+        authors = _authors()
+        speakers = _speakers(rng, max(20, talks * 2 // 3))
+        tags = _tags()
+        stats.speakers, stats.tags = len(speakers), len(tags)
+        conf_slugs = set(Conference.objects.values_list("slug", flat=True))
+        made = 0
+        conf_rows = []
+        while made < talks:
+            series = rng.choice(SERIES)
+            year = rng.randrange(2005, 2026)
+            name = f"{series} {year}"
+            start = datetime.date(year, rng.randrange(1, 12), rng.randrange(1, 25))
+            n_days = rng.choice((2, 3, 3))
+            per_day = [rng.randrange(8, 35) for _ in range(n_days)]
+            made += sum(per_day)
+            conf_rows.append((name, series, start, per_day))
+        conferences = Conference.objects.bulk_create(
+            [
+                Conference(
+                    name=name,
+                    slug=_slug(name, conf_slugs),
+                    series=series,
+                    start_date=start,
+                    end_date=start + datetime.timedelta(days=len(per_day) - 1),
+                    city=rng.choice(CITIES),
+                    recap=(recap := f"{name} in one paragraph: *good talks*, good people."),
+                    recap_html=_rendered(recap),
+                    published=rng.random() > 0.02,
+                )
+                for name, series, start, per_day in conf_rows
+            ],
+            batch_size=BATCH,
+        )
+        day_objs = []
+        for conf, (_name, _series, start, per_day) in zip(conferences, conf_rows, strict=True):
+            for position in range(1, len(per_day) + 1):
+                summary = _day_summary(rng, conf.name, position) if rng.random() < 0.5 else ""
+                day_objs.append(
+                    Day(
+                        conference=conf,
+                        date=start + datetime.timedelta(days=position - 1),
+                        position=position,
+                        slug=f"day-{position}",
+                        summary=summary,
+                        summary_html=_rendered(summary),
+                    )
+                )
+        days = Day.objects.bulk_create(day_objs, batch_size=BATCH)
+        talk_objs = []
+        day_index = 0
+        for conf, (_name, _series, _start, per_day) in zip(conferences, conf_rows, strict=True):
+            slugs: set[str] = set()
+            for count in per_day:
+                day = days[day_index]
+                day_index += 1
+                for position in range(1, count + 1):
+                    topic = rng.choice(TOPICS)
+                    title = rng.choice(FRAMES).format(t=topic)
+                    title = title[0].upper() + title[1:]
+                    kind = (
+                        Kind.KEYNOTE
+                        if position == 1
+                        else rng.choices(
+                            [Kind.TALK, Kind.LIGHTNING, Kind.TUTORIAL, Kind.PANEL, Kind.BREAK],
+                            weights=[80, 10, 4, 3, 3],
+                        )[0]
+                    )
+                    abstract = _abstract(rng, topic) if kind != Kind.BREAK else ""
+                    talk_objs.append(
+                        Talk(
+                            conference=conf,
+                            day=day,
+                            title=title,
+                            slug=_slug(title, slugs),
+                            kind=kind,
+                            position=position,
+                            start_time=datetime.time(
+                                9 + position * 30 // 60 % 10, position * 30 % 60
+                            ),
+                            duration=datetime.timedelta(minutes=rng.choice((5, 25, 30, 45))),
+                            room=rng.choice(ROOMS),
+                            language="en",
+                            abstract=abstract,
+                            abstract_html=_rendered(abstract),
+                            slides_url=f"https://slides.example.org/{conf.slug}/{position}"
+                            if rng.random() < 0.4
+                            else "",
+                            video_url=f"https://www.youtube.com/watch?v={rng.randrange(10**10):011d}"
+                            if rng.random() < 0.8
+                            else "",
+                        )
+                    )
+        talk_list = Talk.objects.bulk_create(talk_objs, batch_size=BATCH)
+        stats.conferences, stats.days, stats.talks = len(conferences), len(days), len(talk_list)
+        _attach(rng, talk_list, days, speakers, tags, authors, note_share, now, stats)
+    return stats
+
+
+def _authors():
+    user_model = get_user_model()
+    existing = list(user_model.objects.filter(username__startswith="bench-writer-"))
+    if existing:
+        return existing
+    users = [
+        user_model(username=f"bench-writer-{n}", first_name=first, last_name="Writer")
+        for n, first in enumerate(["Rob", "Jon", "Wendy", "Mia", "Tariq", "Lena"])
+    ]
+    for user in users:
+        user.set_unusable_password()
+    return user_model.objects.bulk_create(users)
+
+
+def _speakers(rng: random.Random, count: int) -> list[Speaker]:
+    existing = list(Speaker.objects.only("pk"))
+    if len(existing) >= count:
+        return existing
+    taken = set(Speaker.objects.values_list("slug", flat=True))
+    rows = []
+    for n in range(count - len(existing)):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if n % 3:  # most names are unique; some people share a common name
+            name = f"{name} {chr(65 + n % 26)}{n}"
+        rows.append(
+            Speaker(name=name, slug=_slug(name, taken), normalized_name=normalize_name(name))
+        )
+    return existing + Speaker.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _tags() -> list[Tag]:
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=TAG_NAMES)}
+    missing = [Tag(name=name, slug=name) for name in TAG_NAMES if name not in existing]
+    Tag.objects.bulk_create(missing, batch_size=BATCH)
+    return list(Tag.objects.filter(name__in=TAG_NAMES).order_by("pk"))
+
+
+def _attach(rng, talk_list, days, speakers, tags, authors, note_share, now, stats) -> None:
+    talk_speakers, tagged, notes, links = [], [], [], []
+    # Zipf-like: speaker k is picked with weight 1/(k+1), so a few speak everywhere.
+    speaker_weights = [1 / (k + 1) ** 0.6 for k in range(len(speakers))]
+    tag_weights = [1 / (k + 1) ** 0.9 for k in range(len(tags))]
+    for talk in talk_list:
+        if talk.kind == Kind.BREAK:
+            continue
+        chosen = {
+            s.pk: s
+            for s in rng.choices(speakers, weights=speaker_weights, k=rng.choice((1, 1, 2, 3)))
+        }
+        talk_speakers += [
+            TalkSpeaker(talk=talk, speaker=s, position=i) for i, s in enumerate(chosen.values())
+        ]
+        tag_ids = {t.pk for t in rng.choices(tags, weights=tag_weights, k=rng.randrange(1, 5))}
+        tagged += [TaggedTalk(content_object=talk, tag_id=pk) for pk in tag_ids]
+        if rng.random() < note_share:
+            body = _note_body(rng, rng.choice(TOPICS))
+            notes.append(
+                Note(
+                    talk=talk,
+                    author=rng.choice(authors),
+                    body=body,
+                    body_html=_rendered(body),
+                    published=rng.random() > 0.05,
+                    published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
+                )
+            )
+        if rng.random() < 0.2:
+            links.append(
+                Link(
+                    talk=talk,
+                    kind=rng.choice(("blog", "code", "photos")),
+                    url=f"https://example.org/{talk.conference_id}/{talk.slug}",
+                    title=rng.choice(("", "The write-up", "Demo code")),
+                )
+            )
+    for day in days:
+        if rng.random() < 0.3:
+            body = _day_summary(rng, rng.choice(SERIES), day.position)
+            notes.append(
+                Note(
+                    day=day,
+                    author=rng.choice(authors),
+                    body=body,
+                    body_html=_rendered(body),
+                    published=True,
+                    published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
+                )
+            )
+    TalkSpeaker.objects.bulk_create(talk_speakers, batch_size=BATCH)
+    TaggedTalk.objects.bulk_create(tagged, batch_size=BATCH)
+    Note.objects.bulk_create(notes, batch_size=BATCH)
+    Link.objects.bulk_create(links, batch_size=BATCH)
+    stats.notes = len(notes)
+
+
+def add_notes(*, share: float = 0.4, seed: int = 2) -> int:
+    """Add generated notes to talks that have none (e.g. after a pyvideo import)."""
+    rng = random.Random(seed)
+    authors = _authors()
+    now = timezone.now()
+    rows = []
+    for talk_id in Talk.objects.filter(notes__isnull=True).values_list("pk", flat=True):
+        if rng.random() < share:
+            body = _note_body(rng, rng.choice(TOPICS))
+            rows.append(
+                Note(
+                    talk_id=talk_id,
+                    author=rng.choice(authors),
+                    body=body,
+                    body_html=_rendered(body),
+                    published=True,
+                    published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
+                )
+            )
+    Note.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)

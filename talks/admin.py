@@ -1,11 +1,13 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, Now
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from confnotes.pagecache import bump_content_version
-from talks.models import Conference, Day, Link, Note, Talk, TalkSpeaker
+from speakers.models import Speaker
+from talks.models import Conference, Day, Link, LinkCheck, Note, Talk, TalkSpeaker
+from talks.search import search_index_conferences, search_index_talks
 
 
 def markdown_preview(field_name: str, label: str):
@@ -22,6 +24,18 @@ def markdown_preview(field_name: str, label: str):
     return preview
 
 
+def refresh_after_bulk_publish(model, pks) -> None:
+    """update() sends no signals: refresh the page cache and the search index by hand."""
+    bump_content_version()
+    if model is Conference:
+        search_index_conferences(pks)
+    elif model is Day:
+        search_index_talks(Talk.objects.filter(day__in=pks).values_list("pk", flat=True))
+    elif model is Note:
+        talk_ids = Note.objects.filter(pk__in=pks, talk__isnull=False).values_list("talk_id")
+        search_index_talks(pk for (pk,) in talk_ids)
+
+
 class PublishActionsMixin:
     """Publish/unpublish actions for models with a `published` flag."""
 
@@ -29,14 +43,17 @@ class PublishActionsMixin:
 
     @admin.action(description="Publish selected %(verbose_name_plural)s")
     def publish(self, request, queryset):
+        # The rows, taken before the update: a list filter may no longer match them after.
+        pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=True)
-        bump_content_version()  # update() sends no signals
+        refresh_after_bulk_publish(queryset.model, pks)
         self.message_user(request, f"Published {updated} item(s).")
 
     @admin.action(description="Unpublish selected %(verbose_name_plural)s")
     def unpublish(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=False)
-        bump_content_version()
+        refresh_after_bulk_publish(queryset.model, pks)
         self.message_user(request, f"Unpublished {updated} item(s).")
 
 
@@ -192,8 +209,9 @@ class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
 
     @admin.action(description="Publish selected notes")
     def publish(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=True, published_at=Coalesce("published_at", Now()))
-        bump_content_version()
+        refresh_after_bulk_publish(Note, pks)
         self.message_user(request, f"Published {updated} note(s).")
 
     def save_model(self, request, obj, form, change):
@@ -203,6 +221,85 @@ class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return obj.get_absolute_url()
+
+
+class AnswerFilter(admin.SimpleListFilter):
+    """Filter link checks by the kind of answer their URL gave last time."""
+
+    title = "last answer"
+    parameter_name = "answer"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("ok", "Fine (2xx/3xx)"),
+            ("client", "Client error (4xx)"),
+            ("server", "Server error (5xx)"),
+            ("none", "No answer (timeout, refused...)"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "ok":
+                return queryset.filter(status_code__lt=400)
+            case "client":
+                return queryset.filter(status_code__gte=400, status_code__lt=500)
+            case "server":
+                return queryset.filter(status_code__gte=500)
+            case "none":
+                return queryset.filter(status_code__isnull=True)
+        return queryset
+
+
+@admin.register(LinkCheck)
+class LinkCheckAdmin(admin.ModelAdmin):
+    """Broken links at a glance; the rows are written by `manage.py check_links`."""
+
+    list_display = [
+        "url",
+        "broken",
+        "answer",
+        "consecutive_failures",
+        "failing_since",
+        "checked_at",
+    ]
+    list_filter = ["broken", AnswerFilter, ("checked_at", admin.DateFieldListFilter)]
+    search_fields = ["url", "final_url"]
+    date_hierarchy = "checked_at"
+    readonly_fields = [
+        "url",
+        "status_code",
+        "error",
+        "final_url",
+        "redirects",
+        "checked_at",
+        "failing_since",
+        "consecutive_failures",
+        "broken",
+        "used_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="last answer", ordering="status_code")
+    def answer(self, obj):
+        return obj.status_code if obj.status_code is not None else obj.error
+
+    @admin.display(description="used by")
+    def used_by(self, obj):
+        talks = (
+            Talk.objects.filter(
+                Q(slides_url=obj.url) | Q(video_url=obj.url) | Q(links__url=obj.url)
+            )
+            .select_related("conference")
+            .distinct()[:20]
+        )
+        speakers = Speaker.objects.filter(website=obj.url)[:20]
+        items = [(t.get_absolute_url(), f"{t.title} ({t.conference.name})") for t in talks]
+        items += [(s.get_absolute_url(), f"{s.name} (website)") for s in speakers]
+        if not items:
+            return "Nothing links to it any more."
+        return format_html_join(", ", '<a href="{}">{}</a>', items)
 
 
 admin.site.site_header = "confnotes"

@@ -1,0 +1,68 @@
+"""What the browser, accessibility and HTML-validity tests share.
+
+The tools live outside Python: Debian's chromium, axe-core and the Nu Html
+Checker from tools/node_modules (`npm ci --prefix tools`), and Java to run the
+checker. `.ci/run` installs all of them. Locally a missing tool skips its tests
+with a message saying how to install it; in CI (CI=true) a missing tool fails,
+so a broken install step cannot pass as green.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path(os.environ.get("CONFNOTES_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+NODE_MODULES = Path(settings.BASE_DIR) / "tools" / "node_modules"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SCHEMES = ("light", "dark")
+
+# Where screenshots go; CI keeps the folder as an artifact (see README.md).
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(available: bool, what: str, how: str) -> None:
+    """Skip (locally) or fail (in CI) when a tool the test needs is missing."""
+    if available:
+        return
+    message = f"{what} is missing: {how}"
+    if in_ci():
+        pytest.fail(f"{message} (CI must install it; see .ci/run)", pytrace=False)
+    pytest.skip(message)
+
+
+def require_chromium() -> None:
+    require(
+        CHROMIUM.exists(), f"chromium ({CHROMIUM})", "install it with `apt-get install chromium`"
+    )
+
+
+def require_axe() -> None:
+    require(AXE_JS.exists(), f"axe-core ({AXE_JS})", "run `npm ci --prefix tools`")
+
+
+def require_vnu() -> str:
+    """The path of `java`, once both Java and the Nu Html Checker are present."""
+    java = shutil.which("java")
+    require(java is not None, "java", "install a JRE, e.g. `apt-get install default-jre-headless`")
+    require(VNU_JAR.exists(), f"the Nu Html Checker ({VNU_JAR})", "run `npm ci --prefix tools`")
+    return java

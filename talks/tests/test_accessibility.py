@@ -1,0 +1,128 @@
+"""Every page kind in a real browser: axe-core finds no WCAG 2.2 A/AA violation in
+either color scheme, the keyboard reaches every link, and screenshots are kept.
+"""
+
+import pytest
+
+from talks.tests.browser import (
+    AXE_JS,
+    DESKTOP,
+    PHONE,
+    SCHEMES,
+    SCREENSHOTS,
+    require_axe,
+)
+from talks.tests.site_sample import make_sample_site
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _axe_violations(page) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page, one readable line per failing node."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # evaluate() runs outside the page's Content Security Policy, which
+        # would refuse an injected inline script.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary']}"
+        for violation in result["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_page_kind_has_no_wcag_violations_and_is_screenshot(open_page, live_server, scheme):
+    site = make_sample_site()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    recorder = open_page(color_scheme=scheme, viewport=DESKTOP)
+    page = recorder.page
+    require_axe()
+
+    problems = {}
+    for kind, path in site.pages.items():
+        response = page.goto(path)
+        assert response.status == (404 if kind == "not-found" else 200), path
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
+            scheme == "dark"
+        )
+        violations = _axe_violations(page)
+        if violations:
+            problems[f"{kind} {path}"] = violations
+        page.screenshot(path=SCREENSHOTS / f"{kind}-desktop-{scheme}.png", full_page=True)
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=SCREENSHOTS / f"{kind}-phone-{scheme}.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+
+    assert problems == {}
+    assert recorder.page_errors == []
+
+
+def _tab_order(page, limit: int) -> list[dict]:
+    """Press Tab from the top of the page until focus comes back round; what got focus."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                if (!el || el === document.body) return null;
+                return {tag: el.tagName.toLowerCase(), href: el.getAttribute('href'),
+                        type: el.getAttribute('type'), name: el.getAttribute('name'),
+                        text: el.textContent.trim(), key: el.dataset.tabKey,
+                        inMain: el.closest('main') !== null};
+            }"""
+        )
+        if focused is None or (seen and focused["key"] == seen[0]["key"]):
+            break
+        seen.append(focused)
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["home", "day", "talk", "search"])
+def test_keyboard_reaches_skip_link_first_then_every_link(open_page, kind):
+    site = make_sample_site()
+    page = open_page().page
+    page.goto(site.pages[kind])
+    # Let lazy frames (the video player) load first: a frame that loads while it
+    # has focus hands focus back to the document, restarting the walk.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_load_state("networkidle")
+    for frame in page.main_frame.child_frames:
+        frame.wait_for_load_state("load")
+    page.evaluate("window.scrollTo(0, 0)")
+    # Number every focusable element so the walk can tell them apart.
+    link_count = page.evaluate(
+        """() => {
+            const all = document.querySelectorAll('a[href], input, button, select, textarea');
+            all.forEach((el, i) => { el.dataset.tabKey = String(i); });
+            return document.querySelectorAll('a[href]').length;
+        }"""
+    )
+
+    order = _tab_order(page, limit=link_count + 20)
+
+    assert order[0]["text"] == "Skip to main content"
+    assert order[0]["href"] == "#main"
+    search_boxes = page.evaluate("document.querySelectorAll('input[type=search]').length")
+    if search_boxes:
+        kinds = [(item["tag"], item["type"]) for item in order]
+        first_search = kinds.index(("input", "search"))
+        first_in_main = next(i for i, item in enumerate(order) if item["inMain"])
+        # Right after the site's name and its three sections, before the page's content.
+        assert first_search <= 5
+        assert first_search < first_in_main
+    reached = {item["key"] for item in order if item["tag"] == "a"}
+    assert len(reached) == link_count
+    # The skip link really moves focus to the main content.
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

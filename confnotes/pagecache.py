@@ -69,6 +69,9 @@ class PublicPageCacheMiddleware:
                 digest = hashlib.sha256(response.content).hexdigest()[:32]
                 response["ETag"] = f'"{digest}"'
             patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+            # Written piece by piece (feeds are), a response would be sent as
+            # hundreds of small writes on every hit: store it as one piece.
+            response.content = response.content
             cache.set(key, response, PAGE_TIMEOUT)
             response["X-Confnotes-Cache"] = "miss"
         return response

@@ -10,12 +10,11 @@ import datetime
 import re
 from typing import NamedTuple
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from icalendar import Calendar, Event
 
-from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk, TalkSpeaker
+from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk, speakers_prefetch
 from talks.structured_data import conference_timezone, talk_times
 
 PRODID = "-//confnotes//conference calendar//EN"
@@ -46,7 +45,7 @@ def _text(value: str) -> str:
 
 
 def _speaker_names(talk) -> str:
-    names = [ts.speaker.name for ts in talk.talk_speakers.all()]
+    names = [ts.speaker.name for ts in talk.listed_speakers()]
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
@@ -56,14 +55,7 @@ def _timed_talks(**filters) -> list[Talk]:
     return list(
         Talk.objects.filter(start_time__isnull=False, **filters)
         .select_related("day")
-        .prefetch_related(
-            Prefetch(
-                "talk_speakers",
-                queryset=TalkSpeaker.objects.select_related("speaker").only(
-                    "talk_id", "position", "speaker__name"
-                ),
-            )
-        )
+        .prefetch_related(speakers_prefetch())
         .only(*_TALK_FIELDS)
         .order_by("day__date", "start_time", "position", "pk")
     )

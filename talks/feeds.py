@@ -9,7 +9,7 @@ subject (conference, speaker or tag), the notes, and the tags of their talks.
 import re
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -76,7 +76,7 @@ class NotesFeed(Feed):
         return (
             self.notes(obj)
             .select_related("talk__conference", "talk__day", "day__conference", "author")
-            .prefetch_related("talk__tags")
+            .prefetch_related(Prefetch("talk__tags", to_attr="tag_rows"))
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 
@@ -106,7 +106,7 @@ class NotesFeed(Feed):
         return note.updated
 
     def item_categories(self, note):
-        return [tag.name for tag in note.talk.tags.all()] if note.talk_id else []
+        return [tag.name for tag in note.talk.listed_tags()] if note.talk_id else []
 
     def item_extra_kwargs(self, note):
         return {"content_html": note.body_html}

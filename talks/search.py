@@ -21,12 +21,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connections, router, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from speakers.models import SpeakerAlias
-from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker
+from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker, speakers_prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -610,14 +610,7 @@ def search_talks(
         .published()
         .filter(pk__in=list(rows))
         .select_related("conference", "day")
-        .prefetch_related(
-            Prefetch(
-                "talk_speakers",
-                queryset=TalkSpeaker.objects.select_related("speaker").only(
-                    "talk_id", "position", "speaker__name", "speaker__slug"
-                ),
-            )
-        )
+        .prefetch_related(speakers_prefetch())
     )
 
     def order(talk):  # as the database chose the page: rank, then id

@@ -114,7 +114,7 @@ def conference_event(conference, talks, *, absolute) -> dict:
     speaker_path = speaker_url_builder()
     performers, seen = [], set()
     for talk in talks:
-        for talk_speaker in talk.talk_speakers.all():
+        for talk_speaker in talk.listed_speakers():
             speaker = talk_speaker.speaker
             if speaker.pk not in seen and len(performers) < MAX_CONFERENCE_PERFORMERS:
                 seen.add(speaker.pk)
@@ -155,7 +155,7 @@ def talk_structured_data(talk, *, absolute) -> list[dict]:
             "inLanguage": talk.language,
             "location": _place(conference, talk.room),
             "performer": [
-                _person(ts.speaker, absolute, speaker_path) for ts in talk.talk_speakers.all()
+                _person(ts.speaker, absolute, speaker_path) for ts in talk.listed_speakers()
             ],
             "superEvent": {
                 "@type": "Event",

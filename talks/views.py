@@ -9,7 +9,7 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +21,6 @@ from talks.models import (
     ConferenceOldSlug,
     Day,
     DayOldSlug,
-    Link,
     Note,
     TaggedTalk,
     Talk,
@@ -81,7 +80,7 @@ def _tag_counts(talks) -> list[tuple[Tag, int]]:
     counts = Counter()
     by_pk = {}
     for talk in talks:
-        for tag in talk.tags.all():
+        for tag in talk.listed_tags():
             counts[tag.pk] += 1
             by_pk[tag.pk] = tag
     return sorted(
@@ -191,14 +190,7 @@ def day_detail(request, conference, day):
         return _redirect(request, old.day.get_absolute_url())
     current = days[index]
     notes_qs = Note.objects.select_related("author")
-    talks = list(
-        Talk.objects.for_list()
-        .with_link_health()
-        .filter(day=current)
-        .prefetch_related(
-            Prefetch("links", queryset=Link.objects.with_health().order_by("position", "pk")),
-        )
-    )
+    talks = list(Talk.objects.for_list().with_link_health().filter(day=current).with_links())
     notes_by_talk = {talk.pk: [] for talk in talks}
     day_notes = []
     # By the talks' keys rather than a join on their day, and drafts dropped
@@ -231,13 +223,7 @@ def day_detail(request, conference, day):
 
 def talk_detail(request, conference, talk):
     staff = _is_staff(request)
-    talks = (
-        Talk.objects.for_list()
-        .with_link_health()
-        .prefetch_related(
-            Prefetch("links", queryset=Link.objects.with_health().order_by("position", "pk")),
-        )
-    )
+    talks = Talk.objects.for_list().with_link_health().with_links()
     if not staff:
         talks = talks.published()
     try:
@@ -256,7 +242,7 @@ def talk_detail(request, conference, talk):
     notes = item.notes.select_related("author").order_by("created", "pk")
     if not staff:
         notes = notes.published()
-    tag_ids = [tag.pk for tag in item.tags.all()]
+    tag_ids = [tag.pk for tag in item.listed_tags()]
     related = []
     if tag_ids:
         related_qs = (

@@ -1,11 +1,10 @@
 """A talk's speakers and tags as links, written in Python rather than in included templates.
 
-They print on every row of the day, conference, speaker, tag and search pages.
-As included templates, each row cost two template includes, a `reverse()` per
-link and two taggit managers; here a row costs a few string joins, with every
-URL built from one reversed pattern per page kind. The HTML is the same, byte
-for byte, as the includes `includes/_speakers.html` and `includes/_tags.html`
-still hold (talks/tests/test_talklinks.py compares them).
+They print on every row of the day, conference, speaker, tag, search and talk
+pages. As included templates, each row cost two template includes, a
+`reverse()` per link and two taggit managers; here a row costs a few string
+joins over the lists `Talk.objects.for_list()` prefetched, with every URL built
+from one reversed pattern per page kind.
 """
 
 import re
@@ -38,14 +37,6 @@ def slug_url(name: str, slug: str) -> str:
     return f"{before}{slug if _PLAIN_SLUG.fullmatch(slug) else iri_to_uri(slug)}{after}"
 
 
-def _prefetched(talk, name: str, manager_name: str):
-    """A prefetched relation of `talk`, without building a manager and a queryset for it."""
-    cached = getattr(talk, "_prefetched_objects_cache", {})
-    if name in cached:
-        return list(cached[name])
-    return list(getattr(talk, manager_name).all())
-
-
 @register.simple_tag
 def speaker_links(talk):
     """“<a>A</a>, <a>B</a> and <a>C</a>”: the talk's speakers in program order."""
@@ -55,7 +46,7 @@ def speaker_links(talk):
             slug_url("talks:speaker_detail", ts.speaker.slug),
             ts.speaker.name,
         )
-        for ts in _prefetched(talk, "talk_speakers", "talk_speakers")
+        for ts in talk.listed_speakers()
     ]
     if len(links) > 1:
         text = ", ".join(links[:-1]) + " and " + links[-1]
@@ -68,7 +59,7 @@ def speaker_links(talk):
 @register.simple_tag
 def tag_links(talk):
     """The talk's tags as a list of links, or nothing when it has none."""
-    tags = _prefetched(talk, "tags", "tags")
+    tags = talk.listed_tags()
     if not tags:
         return mark_safe("\n")
     items = "".join(

@@ -360,7 +360,13 @@ def _search_figures(env) -> dict:
         timeout=900,
     )
     text = (out.stdout + ("\n" + out.stderr if out.returncode else "")).strip()
-    return {"search": text, "search_failed": out.returncode != 0}
+    from bench.search_bench import BUDGETS_MISSED
+
+    return {
+        "search": text,
+        "search_missed": out.returncode == BUDGETS_MISSED,
+        "search_failed": out.returncode not in (0, BUDGETS_MISSED),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -478,6 +484,8 @@ def check_budgets(reports: list[SizeReport], extras: dict) -> list[str]:
                 f"pyvideo import {wall:.1f} s, {peak:.0f} MB "
                 f"(budget {MAX_IMPORT_SECONDS} s, {MAX_IMPORT_MB} MB)"
             )
+    if extras.get("search_missed"):
+        failures.append("search: a budget missed (its figures above)")
     if extras.get("search_failed"):
         failures.append("search benchmark failed (see its output above)")
     return failures

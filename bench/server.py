@@ -99,6 +99,9 @@ class Server:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": str(WORKERS),
+            # No recycling: a worker restarting inside a 3-second run would
+            # measure Django's start-up, not the page.
+            "GUNICORN_MAX_REQUESTS": "0",
             "PYTHONPATH": str(ROOT),
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")

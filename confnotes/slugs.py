@@ -1,5 +1,6 @@
 """Slugs that never break: generation, reserved names and the record of old slugs."""
 
+from anyascii import anyascii
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
@@ -29,9 +30,18 @@ def validate_day_slug(value: str) -> None:
         raise ValidationError(f"“{value}” is reserved by the site; choose another slug.")
 
 
+def ascii_slug(text: str) -> str:
+    """A slug of `text` transliterated to ASCII: "Łukasz" → "lukasz", "Иван" → "ivan".
+
+    Django's slugify alone drops every letter that does not decompose to ASCII,
+    so non-Latin names would all become "item", "item-2"...
+    """
+    return slugify(anyascii(text or ""))
+
+
 def unique_slug(text: str, queryset, *, max_length: int = 200, reserved=frozenset()) -> str:
     """Return a slug from `text` that no row of `queryset` (and no reserved name) uses."""
-    base = slugify(text, allow_unicode=False)[: max_length - 6].strip("-") or "item"
+    base = ascii_slug(text)[: max_length - 6].strip("-") or "item"
     taken = set(queryset.filter(slug__startswith=base).values_list("slug", flat=True)) | set(
         reserved
     )

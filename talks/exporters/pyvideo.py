@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from django.db.models import Prefetch
-from django.utils.text import slugify
 
+from confnotes.slugs import ascii_slug
 from speakers.models import normalize_name
 from talks.importers.common import ImportFailed, language_code_3, resolve_url
 from talks.importers.pyvideo import BadRecord, parse_category, related_kind, talk_data
@@ -146,7 +146,7 @@ def video_record(talk: Talk) -> dict:
         related = [{"label": "Slides", "url": talk.slides_url}] if talk.slides_url else []
         related.extend(_related_item(url, kind, title) for url, kind, title in links)
         _set(record, "related_urls", related)
-    if derived is None or ("slug" in record and slugify(record["slug"]) != talk.slug):
+    if derived is None or ("slug" in record and ascii_slug(record["slug"]) != talk.slug):
         record["slug"] = talk.slug
     return record
 

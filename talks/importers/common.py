@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils.text import slugify
 
+from confnotes.slugs import ascii_slug
 from speakers.models import Speaker, SpeakerAlias, normalize_name
 from talks.models import Kind, LinkKind
 
@@ -181,7 +181,7 @@ class SpeakerResolver:
     def _new_slug(self, name: str) -> str:
         if self._slugs is None:
             self._slugs = set(Speaker.objects.values_list("slug", flat=True))
-        base = slugify(name)[:190].strip("-") or "speaker"
+        base = ascii_slug(name)[:190].strip("-") or "speaker"
         slug, n = base, 2
         while slug in self._slugs:
             slug = f"{base}-{n}"

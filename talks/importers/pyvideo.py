@@ -39,7 +39,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from confnotes.markdown import render_markdown
-from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS
+from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug
 from speakers.models import normalize_name
 from talks.importers.common import (
     ImportFailed,
@@ -795,7 +795,7 @@ class _EventWriter:
         folder = self.raw.folder
         conference = (
             Conference.objects.filter(source=SOURCE, external_id=folder_id(folder)).first()
-            or Conference.objects.filter(slug=slugify(folder)).first()
+            or Conference.objects.filter(slug=ascii_slug(folder)).first()
         )
         created = conference is None
         if created:
@@ -821,7 +821,7 @@ class _EventWriter:
                 setattr(conference, name, value)
                 changed = True
         if created:
-            slug = slugify(folder)[:200]
+            slug = ascii_slug(folder)[:200]
             taken = slug in RESERVED_ROOT_SLUGS or Conference.objects.filter(slug=slug).exists()
             conference.slug = slug if slug and not taken else ""  # save() picks a free one.
         if changed:
@@ -865,7 +865,7 @@ class _EventWriter:
             key = external_id(self.raw.folder, name)
             talk = by_key.get(key)
             if talk is None:
-                candidate = by_slug.get(slugify(parsed.slug_hint or name.removesuffix(".json")))
+                candidate = by_slug.get(ascii_slug(parsed.slug_hint or name.removesuffix(".json")))
                 if candidate is not None and not candidate.external_id:
                     talk = candidate  # Entered by hand before: this import fills it in.
             date = parsed.date or fallback
@@ -937,8 +937,8 @@ class _EventWriter:
         return talks, counts
 
     def _slug(self, parsed: TalkData, name: str, taken: set[str]) -> str:
-        base = slugify(parsed.slug_hint) or slugify(name.removesuffix(".json"))
-        base = (base or slugify(parsed.title) or "talk")[:190].strip("-")
+        base = ascii_slug(parsed.slug_hint) or ascii_slug(name.removesuffix(".json"))
+        base = (base or ascii_slug(parsed.title) or "talk")[:190].strip("-")
         slug, n = base, 2
         while slug in taken:
             slug, n = f"{base}-{n}", n + 1

@@ -21,10 +21,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from confnotes.markdown import render_markdown, render_markdown_fields
-from confnotes.slugs import RESERVED_ROOT_SLUGS, unique_slug
+from confnotes.slugs import RESERVED_ROOT_SLUGS, ascii_slug, unique_slug
 from speakers.models import Speaker, normalize_name
 from talks.importers.common import (
     ImportFailed,
@@ -439,7 +438,7 @@ def _date(value, path, record: str, what: str) -> datetime.date | None:
 
 
 def _acronym_slug(acronym: str) -> str:
-    slug = slugify(acronym)[:194].strip("-")
+    slug = ascii_slug(acronym)[:194].strip("-")
     usable = len(slug) >= 2 and not slug.isdigit() and slug not in RESERVED_ROOT_SLUGS
     return slug if usable else ""
 
@@ -521,9 +520,9 @@ def parse_schedule(schedule: dict, *, path) -> ParsedSchedule:
                     problems.append(f"{path}: {_event_label(raw, room, date)}: {exc}")
 
     parsed_days = sorted(days.values(), key=lambda d: d.date)
-    key = (acronym or slugify(title) or "conference")[:200]
+    key = (acronym or ascii_slug(title) or "conference")[:200]
     acronym_slug = _acronym_slug(acronym)
-    candidates = [s for s in (acronym_slug, slugify(title)[:194].strip("-")) if s]
+    candidates = [s for s in (acronym_slug, ascii_slug(title)[:194].strip("-")) if s]
     if not start and parsed_days:
         start = parsed_days[0].date
     if not end and parsed_days:
@@ -929,7 +928,7 @@ class _ScheduleWriter:
         if talk is None and event.guid:
             talk = self.by_guid.get(event.guid)
         if talk is None:
-            talk = self.by_slug.get(slugify(event.title)[:194].strip("-"))
+            talk = self.by_slug.get(ascii_slug(event.title)[:194].strip("-"))
             if talk and talk.source == Source.SCHEDULE and talk.external_id:
                 talk = None  # Another schedule event that happens to share the title.
         if talk is not None and talk.pk in self.claimed:
@@ -937,7 +936,7 @@ class _ScheduleWriter:
         return talk
 
     def new_slug(self, title: str) -> str:
-        base = slugify(title)[:194].strip("-") or "talk"
+        base = ascii_slug(title)[:194].strip("-") or "talk"
         slug, n = base, 2
         while slug in self.taken_slugs:
             slug = f"{base}-{n}"

@@ -3,11 +3,11 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import reverse
 
 from confnotes.markdown import render_markdown_fields
 from confnotes.slugs import OldSlug, SlugTrackingMixin, unique_slug
 from speakers.images import process_photo, validate_image_upload
+from talks.paths import slug_path
 
 # Latin letters that Unicode does not decompose into a base letter and an accent.
 _UNDECOMPOSED_LETTERS = str.maketrans(
@@ -93,7 +93,7 @@ class Speaker(SlugTrackingMixin, models.Model):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("talks:speaker_detail", kwargs={"slug": self.slug})
+        return slug_path("talks:speaker_detail", slug=self.slug)
 
     @property
     def initial(self) -> str:

@@ -3,7 +3,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -20,6 +19,7 @@ from confnotes.slugs import (
 )
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
+from talks.paths import slug_path
 from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
 from talks.video import youtube_embed_url
 
@@ -151,7 +151,7 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("talks:conference_detail", kwargs={"conference": self.slug})
+        return slug_path("talks:conference_detail", conference=self.slug)
 
     @property
     def year(self) -> int | None:
@@ -244,10 +244,7 @@ class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
     natural_key.dependencies = ["talks.conference"]
 
     def get_absolute_url(self):
-        return reverse(
-            "talks:day_detail",
-            kwargs={"conference": self.conference.slug, "day": self.slug},
-        )
+        return slug_path("talks:day_detail", conference=self.conference.slug, day=self.slug)
 
     def save(self, *args, **kwargs):
         if not self.position:
@@ -414,6 +411,11 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
 
     objects = TalkManager()
 
+    # Annotated by the pages that count notes per talk. The default spares a
+    # template the lookup of a missing attribute, which costs a dir() of the
+    # instance per row.
+    note_count: int | None = None
+
     class Meta:
         ordering = ["position", "start_time", "pk"]
         indexes = [
@@ -438,10 +440,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     natural_key.dependencies = ["talks.conference", "talks.day"]
 
     def get_absolute_url(self):
-        return reverse(
-            "talks:talk_detail",
-            kwargs={"conference": self.conference.slug, "talk": self.slug},
-        )
+        return slug_path("talks:talk_detail", conference=self.conference.slug, talk=self.slug)
 
     @property
     def end_time(self):

@@ -1,0 +1,32 @@
+"""Paths of the slug-addressed pages, without a `reverse()` per link.
+
+A list page links every row to a talk, a conference and speakers: hundreds of
+`reverse()` calls, each walking the URL resolver (a speaker with 300 talks
+spent half of its page's time there). Each URL name is reversed once per
+script prefix, with placeholders for its slugs; a path is then that template
+with the slugs put in. Slugs outside [-a-zA-Z0-9_] (tags keep non-ASCII
+letters) go through `reverse()`, so every path is exactly what `reverse()`
+gives.
+"""
+
+import re
+from functools import cache
+
+from django.urls import get_script_prefix, reverse
+
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+@cache
+def _template(name: str, keys: tuple[str, ...], script_prefix: str) -> str:
+    return reverse(name, kwargs={key: f"__confnotes_{key}__" for key in keys})
+
+
+def slug_path(name: str, **slugs: str) -> str:
+    """`reverse(name, kwargs=slugs)` for URLs whose arguments are all slugs."""
+    if not all(_PLAIN_SLUG.fullmatch(value) for value in slugs.values()):
+        return reverse(name, kwargs=slugs)
+    path = _template(name, tuple(slugs), get_script_prefix())
+    for key, value in slugs.items():
+        path = path.replace(f"__confnotes_{key}__", value)
+    return path

@@ -345,6 +345,21 @@ def test_speaker_list_query_count_constant(client, django_assert_num_queries, si
     assert response.content.decode().count("1 talk<") == 4 * size
 
 
+def test_speaker_list_pages_share_one_list_until_content_changes(
+    client, django_assert_num_queries
+):
+    for _ in range(3):
+        make_full_day(2)
+    client.get("/speakers/")
+    with django_assert_num_queries(1):  # the page's rows; the A-Z ids come from the cache
+        response = client.get("/speakers/?page=1&fresh=1")
+    assert response.content.decode().count("1 talk<") == 12
+
+    make_talk(make_day(), speakers=[make_speaker(name="Aaron Newcomer")])
+
+    assert "Aaron Newcomer" in client.get("/speakers/?fresh=2").content.decode()
+
+
 @pytest.mark.parametrize("size", [1, 3])
 def test_speaker_detail_query_count_constant(client, django_assert_num_queries, size):
     speaker = make_speaker()

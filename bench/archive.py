@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from confnotes.markdown import render_markdown
+from confnotes.slugs import free_slug
 from speakers.models import Speaker, normalize_name
 from talks.models import Conference, Day, Kind, Link, Note, TaggedTalk, Talk, TalkSpeaker
 
@@ -113,12 +114,7 @@ def _day_summary(rng: random.Random, conference: str, position: int) -> str:
 
 
 def _slug(text: str, taken: set[str]) -> str:
-    base = slugify(text)[:180].strip("-") or "item"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    taken.add(slug)
-    return slug
+    return free_slug(slugify(text)[:180].strip("-") or "item", taken)
 
 
 def build_archive(*, talks: int, seed: int = 1, note_share: float = 0.4) -> ArchiveStats:

@@ -39,17 +39,22 @@ def ascii_slug(text: str) -> str:
     return slugify(anyascii(text or ""))
 
 
+def free_slug(base: str, taken: set[str], *, sep: str = "-") -> str:
+    """`base`, or `base-2`, `base-3`... whichever `taken` lacks first; added to `taken`."""
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}{sep}{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
 def unique_slug(text: str, queryset, *, max_length: int = 200, reserved=frozenset()) -> str:
     """Return a slug from `text` that no row of `queryset` (and no reserved name) uses."""
     base = ascii_slug(text)[: max_length - 6].strip("-") or "item"
     taken = set(queryset.filter(slug__startswith=base).values_list("slug", flat=True)) | set(
         reserved
     )
-    slug, n = base, 2
-    while slug in taken:
-        slug = f"{base}-{n}"
-        n += 1
-    return slug
+    return free_slug(base, taken)
 
 
 class OldSlug(models.Model):

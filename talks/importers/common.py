@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
-from confnotes.slugs import ascii_slug
+from confnotes.slugs import ascii_slug, free_slug
 from speakers.models import Speaker, SpeakerAlias, normalize_name
 from talks.models import Kind, LinkKind
 
@@ -181,13 +181,7 @@ class SpeakerResolver:
     def _new_slug(self, name: str) -> str:
         if self._slugs is None:
             self._slugs = set(Speaker.objects.values_list("slug", flat=True))
-        base = ascii_slug(name)[:190].strip("-") or "speaker"
-        slug, n = base, 2
-        while slug in self._slugs:
-            slug = f"{base}-{n}"
-            n += 1
-        self._slugs.add(slug)
-        return slug
+        return free_slug(ascii_slug(name)[:190].strip("-") or "speaker", self._slugs)
 
 
 def announce_import(sender: str, conference_ids) -> None:

@@ -39,7 +39,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from confnotes.markdown import render_markdown
-from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug
+from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug, free_slug
 from speakers.models import normalize_name
 from talks.importers.common import (
     ImportFailed,
@@ -718,11 +718,7 @@ class _Run:
 
     def _tag_slug(self, name: str) -> str:
         base = (slugify(name, allow_unicode=True) or "tag")[:90]
-        slug, n = base, 2
-        while slug in self._tag_slugs:
-            slug, n = f"{base}_{n}", n + 1
-        self._tag_slugs.add(slug)
-        return slug
+        return free_slug(base, self._tag_slugs, sep="_")
 
 
 def folder_id(folder: str) -> str:
@@ -838,10 +834,7 @@ class _EventWriter:
             new = []
             for date in missing:
                 position = all_dates.index(date) + 1
-                slug, n = f"day-{position}", 2
-                while slug in slugs:
-                    slug, n = f"day-{position}-{n}", n + 1
-                slugs.add(slug)
+                slug = free_slug(f"day-{position}", slugs)
                 new.append(Day(conference=self.conference, date=date, position=position, slug=slug))
             Day.objects.bulk_create(new)
             existing.update((day.date, day) for day in new)
@@ -939,11 +932,7 @@ class _EventWriter:
     def _slug(self, parsed: TalkData, name: str, taken: set[str]) -> str:
         base = ascii_slug(parsed.slug_hint) or ascii_slug(name.removesuffix(".json"))
         base = (base or ascii_slug(parsed.title) or "talk")[:190].strip("-")
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        return slug
+        return free_slug(base, taken)
 
     @staticmethod
     def _previous(old_record, record, parsed) -> TalkData | None:

@@ -23,7 +23,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from confnotes.markdown import render_markdown, render_markdown_fields
-from confnotes.slugs import RESERVED_ROOT_SLUGS, ascii_slug, unique_slug
+from confnotes.slugs import RESERVED_ROOT_SLUGS, ascii_slug, free_slug, unique_slug
 from speakers.models import Speaker, normalize_name
 from talks.importers.common import (
     ImportFailed,
@@ -936,13 +936,7 @@ class _ScheduleWriter:
         return talk
 
     def new_slug(self, title: str) -> str:
-        base = ascii_slug(title)[:194].strip("-") or "talk"
-        slug, n = base, 2
-        while slug in self.taken_slugs:
-            slug = f"{base}-{n}"
-            n += 1
-        self.taken_slugs.add(slug)
-        return slug
+        return free_slug(ascii_slug(title)[:194].strip("-") or "talk", self.taken_slugs)
 
     def place_talk(self, event: ParsedEvent, day: Day, position: int) -> Talk:
         """Set the talk's fields from the event (a new, unsaved talk when none matches)."""

@@ -345,9 +345,7 @@ def test_speaker_list_query_count_constant(client, django_assert_num_queries, si
     assert response.content.decode().count("1 talk<") == 4 * size
 
 
-def test_speaker_list_pages_share_one_list_until_content_changes(
-    client, django_assert_num_queries
-):
+def test_speaker_list_pages_share_one_list_until_content_changes(client, django_assert_num_queries):
     for _ in range(3):
         make_full_day(2)
     client.get("/speakers/")

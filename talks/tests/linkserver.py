@@ -6,7 +6,7 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SLOW_SECONDS = 1.5  # the /slow answer comes after this long: beyond the tests' timeout
+SLOW_SECONDS = 4  # the /slow answer comes after this long: beyond the tests' timeouts
 SLEEP_SECONDS = 0.15  # /sleep holds each request this long, so overlaps can be seen
 _BODY = b"<!doctype html><title>test</title>"
 

@@ -35,6 +35,7 @@ from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
 LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
 TAG_PAGE_SIZE = 200
+SPEAKER_TALKS_PAGE_SIZE = 100
 RELATED_CANDIDATES = 1000  # talks sharing a tag that "related talks" ranks
 
 
@@ -332,19 +333,26 @@ def speaker_detail(request, slug):
         if old is None:
             raise Http404("No such speaker.") from None
         return _redirect(request, old.speaker.get_absolute_url())
-    talks = Talk.objects.for_list().filter(talk_speakers__speaker=speaker)
+    listed = Talk.objects.filter(talk_speakers__speaker=speaker)
     if not _is_staff(request):
-        talks = talks.published()
-    talks = list(talks.order_by("-day__date", "position", "pk"))
-    if not talks and not _is_staff(request):
+        listed = listed.published()
+    # Every talk's key and conference in one light query: the page's talks are
+    # then fetched whole, and the totals count them all.
+    keys = list(listed.order_by("-day__date", "position", "pk").values_list("pk", "conference_id"))
+    if not keys and not _is_staff(request):
         raise Http404("No published talks by this speaker.")
+    page = _paginate(request, [pk for pk, _conference in keys], SPEAKER_TALKS_PAGE_SIZE)
+    by_pk = Talk.objects.for_list().in_bulk(page.object_list)
+    page.object_list = [by_pk[pk] for pk in page.object_list]
     return render(
         request,
         "talks/speaker_detail.html",
         {
             "speaker": speaker,
-            "talks": talks,
-            "conference_count": len({t.conference_id for t in talks}),
+            "page": page,
+            "talks": page.object_list,
+            "talk_count": len(keys),
+            "conference_count": len({conference for _pk, conference in keys}),
         },
     )
 

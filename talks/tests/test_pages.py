@@ -364,9 +364,27 @@ def test_speaker_detail_query_count_constant(client, django_assert_num_queries, 
     for _ in range(size):
         day = make_full_day(1)
         make_talk(day, speakers=[speaker, make_speaker()], tags=["x", "y"])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(speaker.get_absolute_url())
     assert response.content.decode().count('class="talk-row"') == size
+
+
+def test_speaker_page_paginates_talks_and_counts_them_all(client, monkeypatch):
+    monkeypatch.setattr("talks.views.SPEAKER_TALKS_PAGE_SIZE", 2)
+    speaker = make_speaker(name="Prolific Person")
+    for year in (2017, 2018, 2019):
+        start = datetime.date(year, 5, 1)
+        day = make_day(make_conference(name=f"Conf {year}", start_date=start, end_date=start))
+        make_talk(day, title=f"Talk of {year}", speakers=[speaker])
+
+    first = client.get(speaker.get_absolute_url()).content.decode()
+    second = client.get(speaker.get_absolute_url() + "?page=2").content.decode()
+
+    assert "3 talks at 3 conferences" in first and "3 talks at 3 conferences" in second
+    assert "Talk of 2019" in first and "Talk of 2018" in first and "Talk of 2017" not in first
+    assert "Talk of 2017" in second and "Talk of 2019" not in second
+    assert 'rel="next" href="?page=2"' in first and "Page 2 of 2" in second
+    assert client.get(speaker.get_absolute_url() + "?page=3").status_code == 404
 
 
 # ---------------------------------------------------------------------------

@@ -176,6 +176,10 @@ TAGGIT_CASE_INSENSITIVE = True
 # set in production.
 CONFNOTES_BENCH_FLOOR = env.bool("CONFNOTES_BENCH_FLOOR", default=False)
 
+# check_links refuses links (and redirects) into loopback, private and
+# link-local networks; a site that archives its own intranet may allow them.
+CONFNOTES_LINKCHECK_PRIVATE_HOSTS = env.bool("CONFNOTES_LINKCHECK_PRIVATE_HOSTS", default=False)
+
 LOGIN_URL = "admin:login"
 
 # Security. With debug off, `manage.py check --deploy --fail-level WARNING` passes.

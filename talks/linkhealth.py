@@ -9,7 +9,9 @@ marked `broken`; pages then offer its Wayback Machine copy beside it.
 """
 
 import datetime
+import ipaddress
 import queue
+import socket
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -125,6 +128,28 @@ def check_url(client: httpx.Client, url: str, *, timeout: float = DEFAULT_TIMEOU
         return CheckResult(url=url, error=_describe(exc, timeout))
 
 
+class PrivateAddress(httpx.ConnectError):
+    """A link, or a redirect it led to, points into a private or local network."""
+
+
+def refuse_private_addresses(request: httpx.Request) -> None:
+    """httpx request hook: never ask a loopback, private or link-local address.
+
+    Links come from imported data; following them, or their redirects, into
+    the server's own network would let that data probe internal services.
+    Every hop of a redirect chain passes through this hook.
+    """
+    host = request.url.host
+    try:
+        infos = socket.getaddrinfo(host, request.url.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return  # unresolvable: httpx reports the failure itself
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            raise PrivateAddress(f"{host} is a private or local address", request=request)
+
+
 def _host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()
@@ -157,6 +182,11 @@ def check_urls(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         headers={"User-Agent": USER_AGENT},
         limits=httpx.Limits(max_connections=max(concurrency, 1)),
+        event_hooks={
+            "request": []
+            if getattr(settings, "CONFNOTES_LINKCHECK_PRIVATE_HOSTS", False)
+            else [refuse_private_addresses]
+        },
     )
 
     def work(host_urls: list[str]) -> None:
@@ -225,8 +255,11 @@ def external_urls(*, conference: Conference | None = None) -> set[str]:
     urls = set()
     for queryset, name in sources:
         values = queryset.exclude(**{name: ""}).values_list(name, flat=True).distinct()
-        urls.update(url for url in values.iterator() if url.startswith(("http://", "https://")))
+        urls.update(url for url in values.iterator() if url.lower().startswith(_CHECKABLE))
     return urls
+
+
+_CHECKABLE = ("http://", "https://")
 
 
 @dataclass

@@ -30,6 +30,12 @@ def server():
         yield running
 
 
+@pytest.fixture(autouse=True)
+def _local_server_allowed(settings):
+    """The tests' server is on 127.0.0.1, which check_links refuses by default."""
+    settings.CONFNOTES_LINKCHECK_PRIVATE_HOSTS = True
+
+
 @pytest.fixture
 def client_http():
     with httpx.Client(follow_redirects=True, timeout=TIMEOUT) as client:
@@ -42,6 +48,35 @@ def _check(client, url):
 
 # ---------------------------------------------------------------------------
 # One URL
+
+
+def test_check_urls_refuses_private_addresses_by_default(server, settings):
+    settings.CONFNOTES_LINKCHECK_PRIVATE_HOSTS = False
+    before = len(server.requests)
+
+    [result] = linkhealth.check_urls([server.url("/ok/private")], timeout=TIMEOUT)
+
+    assert result.failed and result.status_code is None
+    assert "127.0.0.1 is a private or local address" in result.error
+    assert len(server.requests) == before  # never asked
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", True),
+        ("http://10.1.2.3/", True),
+        ("http://[::1]:8000/", True),
+        ("https://93.184.216.34/slides.pdf", False),
+    ],
+)
+def test_private_address_hook(url, refused):
+    request = httpx.Request("GET", url)
+    if refused:
+        with pytest.raises(linkhealth.PrivateAddress):
+            linkhealth.refuse_private_addresses(request)
+    else:
+        linkhealth.refuse_private_addresses(request)
 
 
 def test_check_url_ok(server, client_http):

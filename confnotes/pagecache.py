@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.cache import patch_cache_control
 
 VERSION_KEY = "confnotes:content-version"
@@ -33,7 +34,17 @@ def content_version() -> str:
 
 
 def bump_content_version(**_signal_kwargs) -> None:
-    """Make every cached page stale; call after any change to public content."""
+    """Make every cached page stale; call after any change to public content.
+
+    Inside a transaction the version moves again at commit: a reader who came
+    between the first bump and the commit saw, and cached, the old rows.
+    """
+    _bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump)
+
+
+def _bump() -> None:
     cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
 
 

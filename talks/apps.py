@@ -11,3 +11,4 @@ class TalksConfig(AppConfig):
 
         signals.connect()
         search.connect_signals()
+        signals.connect_last()

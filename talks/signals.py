@@ -16,6 +16,7 @@ from talks.models import (
     Conference,
     Day,
     Link,
+    LinkCheck,
     Note,
     TaggedConference,
     TaggedTalk,
@@ -40,12 +41,22 @@ def connect() -> None:
     m2m_changed.connect(
         bump_content_version, sender=Talk.speakers.through, dispatch_uid="confnotes-pagecache-m2m"
     )
-    content_imported.connect(bump_content_version, dispatch_uid="confnotes-pagecache-import")
+    # LinkCheck rows decide which links pages mark as broken; check_links
+    # bumps once per run, the admin's deletes bump here.
+    post_delete.connect(
+        bump_content_version, sender=LinkCheck, dispatch_uid="confnotes-pagecache-linkcheck"
+    )
     for model in (Conference, Talk, Link, Speaker):
         pre_save.connect(
             blank_unsafe_urls, sender=model, dispatch_uid=f"confnotes-safe-urls-{model.__name__}"
         )
     content_imported.connect(rerender_imported_notes, dispatch_uid="confnotes-notes-import")
+
+
+def connect_last() -> None:
+    """After every other listener of an import (notes, search index) has done its work,
+    pages go stale: none is cached meanwhile under the new version with old content."""
+    content_imported.connect(bump_content_version, dispatch_uid="confnotes-pagecache-import")
 
 
 def rerender_imported_notes(*, conference_ids=(), **_signal_kwargs) -> None:

@@ -689,6 +689,12 @@ class Note(MarkdownMixin, models.Model):
             self, self.markdown_fields, extensions=timestamp_extensions(video_url, self.body)
         )
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_talk_id = instance.__dict__.get("talk_id")  # the search index follows moves
+        return instance
+
     def save(self, *args, **kwargs):
         if self.published and self.published_at is None:
             self.published_at = timezone.now()

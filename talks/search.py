@@ -302,8 +302,10 @@ def on_day_changed(sender, instance, using=None, **kwargs):
 
 
 def on_note_changed(sender, instance, using=None, **kwargs):
-    if instance.talk_id is not None:
-        _mark(using, talks=[instance.talk_id])
+    # A note moved to another talk (or to a day) leaves its old talk's row too.
+    talks = {instance.talk_id, getattr(instance, "_loaded_talk_id", None)} - {None}
+    if talks:
+        _mark(using, talks=list(talks))
 
 
 def on_talk_speaker_changed(sender, instance, using=None, **kwargs):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from talks.models import Day, Kind, Talk
+from talks.models import Day, Kind, Note, Talk
 from talks.search import (
     QUERY_MAX_CHARS,
     SearchFilters,
@@ -521,6 +521,21 @@ def test_index_follows_notes(committed):
     with committed():
         note.delete()
     assert found("pelicans") == []
+
+
+def test_a_moved_note_leaves_its_old_talk(committed):
+    with committed():
+        alpha = make_talk(title="Alpha")
+        hidden = make_talk(make_day(published=False), title="Hidden")
+        note = make_note(talk=alpha, body="A quokka in the notes.")
+    assert found("quokka") == ["Alpha"]
+
+    with committed():
+        note = Note.objects.get(pk=note.pk)  # as the admin loads it
+        note.talk = hidden
+        note.save()
+
+    assert found("quokka") == []  # neither the old talk nor the draft day's
 
 
 def test_index_follows_publishing_of_day_and_conference(committed):

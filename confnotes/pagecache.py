@@ -69,7 +69,9 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
-        key = f"page:{content_version()}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}"
+        # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        key = f"page:{content_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
         cached = cache.get(key)
         if cached is not None:
             cached["X-Confnotes-Cache"] = "hit"

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
 from taggit.models import Tag
 
@@ -86,7 +87,9 @@ class NotesFeed(Feed):
         return f"{note.day.conference.name}, {note.day.label}"
 
     def item_description(self, note):
-        return plain_text(note.body_html)
+        # Atom's summary is typed html: the plain text is escaped once more, or
+        # markup written as text in a note would come alive in feed readers.
+        return escape(plain_text(note.body_html))
 
     def item_link(self, note):
         return note.get_absolute_url()

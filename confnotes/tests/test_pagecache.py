@@ -62,3 +62,16 @@ def test_staff_are_never_served_from_the_cache(client, admin_client):
 def test_not_found_and_admin_pages_are_not_cached(client):
     assert "X-Confnotes-Cache" not in client.get("/no-such-thing/")
     assert "X-Confnotes-Cache" not in client.get("/admin/login/")
+
+
+def test_each_host_gets_its_own_cached_page(client):
+    day = make_day()
+    make_talk(day, title="Cached talk")
+    url = day.get_absolute_url()
+
+    first = client.get(url, HTTP_HOST="localhost").content.decode()
+    second = client.get(url, HTTP_HOST="127.0.0.1")
+
+    assert second["X-Confnotes-Cache"] == "miss"
+    assert 'rel="canonical" href="http://localhost/' in first
+    assert 'rel="canonical" href="http://127.0.0.1/' in second.content.decode()

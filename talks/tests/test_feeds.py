@@ -85,6 +85,17 @@ def test_site_feed_content_is_sanitized_html_never_markdown(client):
     assert "<strong>bold</strong>" in entry.content[0].value
 
 
+def test_summary_keeps_markup_written_as_text_inert(client):
+    make_note(talk=make_talk(), body="Use `<img src=x onerror=alert(1)>` with care.")
+
+    raw = client.get("/feeds/notes/").content.decode()
+    summary = raw[raw.index('<summary type="html">') : raw.index("</summary>")]
+
+    # Escaped twice: readers decode the XML, then read the html summary as text.
+    assert "&amp;lt;img src=x onerror=alert(1)&amp;gt;" in summary
+    assert "&lt;img" not in summary
+
+
 def test_feeds_drop_characters_xml_cannot_carry(client):
     conference = make_conference(name="Control\x01Conf\x0b")
     speaker = make_speaker(name="Bell\x07 Person")

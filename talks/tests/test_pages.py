@@ -525,3 +525,16 @@ def test_renaming_back_does_not_loop(client):
     assert client.get(f"/{talk.conference.slug}/talks/second/")["Location"].endswith(
         "/talks/first/"
     )
+
+
+def test_later_pages_of_a_list_are_their_own_canonical_page(client, monkeypatch):
+    monkeypatch.setattr("talks.views.LIST_PAGE_SIZE", 1)
+    day = make_day()
+    for n in range(2):
+        make_talk(day, title=f"Tagged {n}", tags=["paged"])
+
+    first = client.get("/tags/paged/").content.decode()
+    second = client.get("/tags/paged/?page=2").content.decode()
+
+    assert 'rel="canonical" href="http://testserver/tags/paged/">' in first
+    assert 'rel="canonical" href="http://testserver/tags/paged/?page=2">' in second

@@ -126,7 +126,9 @@ def _response(body: bytes, filename: str) -> HttpResponse:
 
 
 def _renamed(conference_slug: str, url_name: str, **kwargs):
-    old = ConferenceOldSlug.objects.select_related("conference").filter(slug=conference_slug)
+    old = ConferenceOldSlug.objects.select_related("conference").filter(
+        slug=conference_slug, conference__published=True
+    )
     old = old.first()
     if old is None:
         raise Http404("No such conference.")

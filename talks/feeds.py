@@ -122,7 +122,9 @@ class ConferenceNotesFeed(NotesFeed):
         try:
             return super().__call__(request, *args, **kwargs)
         except Http404:
-            old = ConferenceOldSlug.objects.filter(slug=kwargs["conference"]).first()
+            old = ConferenceOldSlug.objects.filter(
+                slug=kwargs["conference"], conference__published=True
+            ).first()
             if old is None:
                 raise
             return HttpResponsePermanentRedirect(

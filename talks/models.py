@@ -692,7 +692,9 @@ class Note(MarkdownMixin, models.Model):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
-        instance._loaded_talk_id = instance.__dict__.get("talk_id")  # the search index follows moves
+        instance._loaded_talk_id = instance.__dict__.get(
+            "talk_id"
+        )  # the search index follows moves
         return instance
 
     def save(self, *args, **kwargs):

@@ -72,7 +72,10 @@ def _redirect(request, url):
 
 def _renamed_conference(request, slug):
     """Redirect a URL under a conference's old slug to the same page under its new one."""
-    old = ConferenceOldSlug.objects.select_related("conference").filter(slug=slug).first()
+    olds = ConferenceOldSlug.objects.select_related("conference").filter(slug=slug)
+    if not _is_staff(request):  # a draft's old URL must not tell its new name
+        olds = olds.filter(conference__published=True)
+    old = olds.first()
     if old is None:
         raise Http404("No such conference.")
     prefix = f"/{slug}/"
@@ -233,11 +236,12 @@ def talk_detail(request, conference, talk):
     try:
         item = talks.get(conference__slug=conference, slug=talk)
     except Talk.DoesNotExist:
-        old = (
-            TalkOldSlug.objects.select_related("talk__conference")
-            .filter(talk__conference__slug=conference, slug=talk)
-            .first()
+        olds = TalkOldSlug.objects.select_related("talk__conference").filter(
+            talk__conference__slug=conference, slug=talk
         )
+        if not staff:
+            olds = olds.filter(talk__conference__published=True, talk__day__published=True)
+        old = olds.first()
         if old is not None:
             return _redirect(request, old.talk.get_absolute_url())
         if Conference.objects.filter(slug=conference).exists():

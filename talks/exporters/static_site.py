@@ -310,15 +310,19 @@ class _Exporter:
 
 
 def _old_slug_paths() -> list[str]:
-    """The old URLs of renamed conferences, days, talks and speakers (they redirect)."""
-    paths = [f"/{slug}/" for slug in ConferenceOldSlug.objects.values_list("slug", flat=True)]
+    """The old URLs of renamed conferences, days, talks and speakers (they redirect);
+    none of a draft, whose new URL is not public."""
+    conferences = ConferenceOldSlug.objects.filter(conference__published=True)
+    days = DayOldSlug.objects.filter(day__published=True, day__conference__published=True)
+    talks = TalkOldSlug.objects.filter(talk__day__published=True, talk__conference__published=True)
+    paths = [f"/{slug}/" for slug in conferences.values_list("slug", flat=True)]
     paths += [
         f"/{conference}/{slug}/"
-        for conference, slug in DayOldSlug.objects.values_list("day__conference__slug", "slug")
+        for conference, slug in days.values_list("day__conference__slug", "slug")
     ]
     paths += [
         f"/{conference}/talks/{slug}/"
-        for conference, slug in TalkOldSlug.objects.values_list("talk__conference__slug", "slug")
+        for conference, slug in talks.values_list("talk__conference__slug", "slug")
     ]
     paths += [
         f"/speakers/{slug}/" for slug in SpeakerOldSlug.objects.values_list("slug", flat=True)

@@ -501,6 +501,22 @@ def test_renamed_conference_redirects_every_page_under_it(client):
     assert talk.get_absolute_url() == "/djangocon-us-2009/talks/keynote/"
 
 
+def test_old_urls_of_renamed_drafts_tell_the_public_nothing(client, admin_client):
+    conference = make_conference(slug="draft-conf", published=False)
+    talk = make_talk(make_day(conference), slug="draft-talk")
+    conference.slug = "secret-new-name"
+    conference.save()
+    talk.slug = "secret-talk"
+    talk.save()
+
+    for url in ("/draft-conf/", "/draft-conf/feed/", "/draft-conf/calendar.ics"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/secret-new-name/talks/draft-talk/").status_code == 404
+    assert admin_client.get("/draft-conf/")["Location"] == "/secret-new-name/"
+    staff = admin_client.get("/secret-new-name/talks/draft-talk/")
+    assert staff["Location"] == "/secret-new-name/talks/secret-talk/"
+
+
 def test_renamed_speaker_redirects_permanently(client):
     speaker = make_speaker(name="Amber Brown")
     make_talk(speakers=[speaker])

@@ -39,6 +39,9 @@ MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 MARKDOWN_EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
 
 
+MAX_UNCLOSED_BRACKETS = 100
+
+
 def render_markdown(text: str | None, *, extensions=()) -> str:
     """Render Markdown source to sanitized HTML (empty string for empty input).
 
@@ -47,6 +50,10 @@ def render_markdown(text: str | None, *, extensions=()) -> str:
     """
     if not text or not text.strip():
         return ""
+    if text.count("[") - text.count("]") > MAX_UNCLOSED_BRACKETS:
+        # Python-Markdown looks for a link's end from every "[": hundreds never
+        # closed take it minutes (quadratic). Such text holds no link to find.
+        text = text.replace("[", "\\[")
     if extensions:
         html = markdown_lib.markdown(
             text,

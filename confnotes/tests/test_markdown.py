@@ -143,3 +143,18 @@ def test_render_markdown_dangerous_tags_removed(text, forbidden):
     assert forbidden not in html
     assert "evil.example" not in html
     assert "alert" not in html
+
+
+def test_text_of_unclosed_brackets_renders_as_text():
+    # Python-Markdown alone spends minutes on this (it looks for a link's end
+    # from each "["); it comes back as the brackets written.
+    html = render_markdown("[" * 20_000 + " and [a link](https://example.org/)")
+
+    assert html.startswith("<p>[[[[") and html.count("[") == 20_001
+    assert "<a " not in html
+
+
+def test_a_few_unclosed_brackets_leave_links_alone():
+    html = render_markdown("[sic [see [the docs](https://example.org/)")
+
+    assert '<a href="https://example.org/"' in html

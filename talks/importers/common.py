@@ -70,6 +70,12 @@ _YEAR = re.compile(r"\s*[-–:,(]?\s*(19|20)\d\d\)?\s*$")
 _LEADING_YEAR = re.compile(r"^\s*(19|20)\d\d\s+")
 
 
+def refuse_json_constant(name: str):
+    """`json.loads(..., parse_constant=...)`: NaN and Infinity are not JSON, and no
+    database JSON column takes them."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def guess_series(title: str) -> str:
     """The name all editions share: "DjangoCon US 2019" → "DjangoCon US"."""
     text = " ".join((title or "").split())

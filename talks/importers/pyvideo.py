@@ -49,6 +49,7 @@ from talks.importers.common import (
     guess_series,
     link_kind,
     normalize_language,
+    refuse_json_constant,
     resolve_url,
     use_primary_database,
 )
@@ -120,7 +121,7 @@ def load_json(raw: bytes, label: str, *, max_bytes: int = MAX_JSON_BYTES):
     if len(raw) > max_bytes:
         raise ImportFailed(label, f"file is larger than {max_bytes} bytes; refused")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=refuse_json_constant)
     except RecursionError:
         raise ImportFailed(label, "JSON nested too deeply; refused") from None
     except UnicodeDecodeError:
@@ -629,7 +630,12 @@ class _Run:
     def __init__(self, summary: PyvideoSummary, renderer: _Renderer):
         self.summary = summary
         self.renderer = renderer
-        self.speakers = SpeakerResolver(summary)
+        self._forget_written_rows()
+
+    def _forget_written_rows(self) -> None:
+        """Start the speaker and tag caches afresh: after an event's rollback they
+        would hold rows the database no longer has."""
+        self.speakers = SpeakerResolver(self.summary)
         self._tags: dict[str, Tag] | None = None
         self._tag_slugs: set[str] = set()
 
@@ -673,6 +679,8 @@ class _Run:
     def write_event(self, event: "PreparedEvent") -> str:
         """Write a prepared event in one transaction; returns its progress line."""
         raw, event_summary, bad = event.raw, event.summary, event.bad
+        # What this event creates is counted with it, so a rollback counts nothing.
+        self.speakers.summary = self.event_summary = event_summary
         try:
             with use_primary_database(), transaction.atomic():
                 writer = _EventWriter(self, event)
@@ -681,8 +689,10 @@ class _Run:
                     # Only a change refreshes the pages and the search index.
                     announce_import("pyvideo", [writer.conference.pk])
         except DatabaseError as exc:
+            self._forget_written_rows()
             raise ImportFailed(raw.where, f"database error: {exc}") from None
         except RecursionError:
+            self._forget_written_rows()
             raise ImportFailed(raw.where, "a description nested too deeply to render") from None
         for problem in bad:
             event_summary.add("Talk", "skipped")
@@ -713,7 +723,7 @@ class _Run:
                 new.append(tag)
         if new:
             Tag.objects.bulk_create(new, batch_size=BATCH_SIZE)
-            self.summary.add("Tag", "created", len(new))
+            self.event_summary.add("Tag", "created", len(new))
         return self._tags
 
     def _tag_slug(self, name: str) -> str:

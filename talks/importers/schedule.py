@@ -34,6 +34,7 @@ from talks.importers.common import (
     kind_for_type,
     link_kind,
     normalize_language,
+    refuse_json_constant,
     resolve_url,
     use_primary_database,
 )
@@ -172,17 +173,13 @@ def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
 
 
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _read_json(raw: bytes, path) -> dict:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed(path, f"not UTF-8 text (byte at offset {exc.start})") from None
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=refuse_json_constant)
     except RecursionError:
         raise ImportFailed(path, f"nested more than {MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError as exc:
@@ -772,6 +769,12 @@ def _snapshot(obj, names) -> tuple:
     return tuple(getattr(obj, name) for name in names)
 
 
+def _person_id(person) -> int | str | None:
+    """A person's id in a schedule, when it is one (files put anything there)."""
+    value = person.get("id") if isinstance(person, dict) else None
+    return value if isinstance(value, (int, str)) and value != "" else None
+
+
 def _merged(old: dict, new: dict) -> dict:
     """`new`, keeping what only `old` knew (pretalx JSON has biographies its XML lacks)."""
     merged = {**old, **new}
@@ -779,9 +782,9 @@ def _merged(old: dict, new: dict) -> dict:
         if not new.get(name):
             merged.pop(name, None)
     if isinstance(new.get("persons"), list) and isinstance(old.get("persons"), list):
-        by_id = {p.get("id"): p for p in old["persons"] if isinstance(p, dict) and p.get("id")}
+        by_id = {_person_id(p): p for p in old["persons"] if _person_id(p) is not None}
         merged["persons"] = [
-            {**by_id.get(p.get("id"), {}), **p} if isinstance(p, dict) else p
+            {**by_id.get(_person_id(p), {}), **p} if isinstance(p, dict) else p
             for p in new["persons"]
         ]
     return merged

@@ -16,6 +16,7 @@ from taggit.models import Tag
 
 from speakers.models import Speaker
 from talks.exporters.pyvideo import export_pyvideo
+from talks.importers import pyvideo as pyvideo_module
 from talks.importers.common import ImportFailed
 from talks.importers.pyvideo import import_pyvideo, load_json
 from talks.importers.rst import rst_to_markdown
@@ -362,6 +363,53 @@ def test_malformed_event_changes_nothing_and_good_events_import(sample):
     assert "\n" not in broken
     typed = next(f for f in summary.failures if "typed-con-2020" in f)
     assert typed.endswith("category.json: title is not text")
+
+
+def test_failure_while_writing_rolls_the_event_back_and_later_events_still_import(
+    tmp_path, monkeypatch
+):
+    shared = {"speakers": ["Grace Hopper"], "tags": ["shared"]}
+    write_event(
+        tmp_path,
+        "a-con-2020",
+        {"a": video(title="First", **shared)},
+        category={"title": "A Con 2020"},
+    )
+    write_event(
+        tmp_path,
+        "b-con-2021",
+        {"b": video(title="Second", **shared)},
+        category={"title": "B Con 2021"},
+    )
+    real_links = pyvideo_module._EventWriter._links
+
+    def links_failing_for_the_first_event(self, talks):
+        if self.conference.name == "A Con 2020":
+            real_links(self, talks)  # everything but the commit is written
+            raise pyvideo_module.DatabaseError("disk full")
+        real_links(self, talks)
+
+    monkeypatch.setattr(pyvideo_module._EventWriter, "_links", links_failing_for_the_first_event)
+
+    summary = import_pyvideo(tmp_path)
+
+    assert [f.split(": ", 1)[1] for f in summary.failures] == ["database error: disk full"]
+    assert list(Talk.objects.values_list("title", flat=True)) == ["Second"]
+    talk = Talk.objects.get()
+    assert [s.name for s in talk.speakers.all()] == ["Grace Hopper"]
+    assert list(talk.tags.names()) == ["shared"]
+    assert (summary.get("Speaker", "created"), summary.get("Tag", "created")) == (1, 1)
+
+
+def test_nan_in_a_record_skips_that_record_by_name(tmp_path):
+    event = write_event(tmp_path, "n-con-2020", {"good": video(title="Good")})
+    write_json(event / "videos" / "bad.json", '{"title": "Bad", "duration": NaN}')
+
+    summary = import_pyvideo(tmp_path)
+
+    assert list(Talk.objects.values_list("title", flat=True)) == ["Good"]
+    assert summary.failures == []
+    assert any("bad.json" in p and "NaN is not a JSON number" in p for p in summary.problems)
 
 
 def test_event_without_category_is_refused(tmp_path):

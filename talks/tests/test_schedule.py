@@ -708,6 +708,19 @@ def test_error_in_the_middle_of_writing_rolls_back(tmp_path, monkeypatch):
     assert all(n == 0 for n in row_counts().values())
 
 
+def test_reimport_with_person_ids_of_any_type_does_not_crash(tmp_path):
+    data = json.loads(json.dumps(FRAB_JSON))
+    room = data["schedule"]["conference"]["days"][0]["rooms"]["Saal 1"]
+    room[0]["persons"] = [{"id": [1, 2], "public_name": "Grace Hopper"}, {"id": {}, "name": "X Y"}]
+    path = write(tmp_path, "schedule.json", data)
+    import_schedule(path)
+
+    import_schedule(path)  # merges the stored persons with the file's: no crash
+
+    talk = Talk.objects.get(title="Hands-on Workshop")
+    assert sorted(s.name for s in talk.speakers.all()) == ["Grace Hopper", "X Y"]
+
+
 def test_bad_event_is_skipped_by_name_and_the_rest_imported(tmp_path):
     data = json.loads(json.dumps(FRAB_JSON))
     events = data["schedule"]["conference"]["days"][0]["rooms"]["Saal 1"]

@@ -124,7 +124,7 @@ def test_rendering_is_stable(text):
     html = render_markdown(text)
 
     assert render_markdown(text) == html
-    assert disallowed_markup(sanitize_html(html)) == []
+    assert sanitize_html(html) == html
 
 
 # ---------------------------------------------------------------------------
@@ -161,9 +161,9 @@ titles = st.one_of(
     max_length=st.integers(min_value=8, max_value=200),
 )
 def test_unique_slug_is_valid_free_and_deterministic(text, taken, reserved, max_length):
-    from django.utils.text import slugify
+    from confnotes.slugs import ascii_slug
 
-    base = slugify(text)[: max_length - 6].strip("-")
+    base = ascii_slug(text)[: max_length - 6].strip("-")
     # Crowd the slug's own space too, so the numbered suffixes get exercised.
     crowded = taken | ({base, f"{base}-2"} if base else {"item", "item-2"})
 
@@ -213,7 +213,8 @@ def test_model_slugs_are_valid_unique_in_scope_and_stable(names):
         obj.refresh_from_db()
         assert obj.slug == before
     renamed = new_conferences[0]
+    slug_before_rename = renamed.slug
     renamed.name = "A brand new name"
     renamed.save()
     renamed.refresh_from_db()
-    assert renamed.slug == new_conferences[0].slug
+    assert renamed.slug == slug_before_rename

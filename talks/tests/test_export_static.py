@@ -199,7 +199,11 @@ def test_export_replaces_an_earlier_export_but_no_other_folder(site, tmp_path):
 def test_export_command_prints_a_summary(site, tmp_path):
     out = io.StringIO()
     call_command("export_static", str(tmp_path / "site"), stdout=out)
-    assert re.search(r"Exported \d+ page\(s\), \d+ feed/calendar/sitemap file\(s\)", out.getvalue())
+
+    pages = [p for p in (tmp_path / "site").rglob("*.html")]
+    printed = re.search(r"Exported (\d+) page\(s\), (\d+) feed/calendar/sitemap", out.getvalue())
+    assert printed and int(printed[1]) > 0
+    assert int(printed[1]) == len([p for p in pages if p.name != "404.html"])
 
 
 def test_export_refuses_a_bad_base_url(tmp_path):

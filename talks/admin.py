@@ -295,8 +295,10 @@ class LinkCheckAdmin(admin.ModelAdmin):
             .distinct()[:20]
         )
         speakers = Speaker.objects.filter(website=obj.url)[:20]
+        conferences = Conference.objects.filter(website=obj.url)[:20]
         items = [(t.get_absolute_url(), f"{t.title} ({t.conference.name})") for t in talks]
         items += [(s.get_absolute_url(), f"{s.name} (website)") for s in speakers]
+        items += [(c.get_absolute_url(), f"{c.name} (website)") for c in conferences]
         if not items:
             return "Nothing links to it any more."
         return format_html_join(", ", '<a href="{}">{}</a>', items)

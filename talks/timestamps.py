@@ -22,8 +22,8 @@ TIMESTAMP_PATTERN = r"\[(?:(\d{1,2}):(?=\d{2}:))?(\d{1,3}):(\d{2})\](?![(\[])"
 # the notes that may hold a timestamp.
 TIMESTAMP_PREFILTER = r"\[[0-9]{1,3}:[0-9]{2}"
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
-# Below the reference shortcut `[text]` (130), above automatic links (120).
-TIMESTAMP_PRIORITY = 127
+# After links (160), reference shortcuts `[text]` (130) and automatic links `<...>` (120).
+TIMESTAMP_PRIORITY = 115
 
 
 def timestamp_seconds(hours: str | None, minutes: str, seconds: str) -> int | None:

@@ -436,3 +436,13 @@ def test_admin_change_page_names_what_uses_the_url(admin_client):
 
     assert "A talk with dead slides" in html
     assert talk.get_absolute_url() in html
+
+
+def test_admin_change_page_names_a_conference_using_the_url(admin_client):
+    conference = make_conference(name="Gone Con 2011", website="https://gone.example.org/")
+    check = _broken("https://gone.example.org/")
+
+    html = admin_client.get(f"/admin/talks/linkcheck/{check.pk}/change/").content.decode()
+
+    assert "Gone Con 2011 (website)" in html
+    assert "Nothing links to it any more." not in html

@@ -78,6 +78,12 @@ def test_explicit_links_and_code_are_not_timestamps():
     assert "youtube" not in html
 
 
+def test_automatic_link_holding_a_timestamp_stays_whole():
+    html = _render("<https://example.org/[12:34]>")
+    assert 'href="https://example.org/[12:34]"' in html
+    assert "youtube" not in html
+
+
 def test_reference_link_named_like_a_timestamp_keeps_its_target():
     html = _render("See [12:34].\n\n[12:34]: https://example.org/ref\n")
     assert 'href="https://example.org/ref"' in html

@@ -444,5 +444,5 @@ def test_admin_change_page_names_a_conference_using_the_url(admin_client):
 
     html = admin_client.get(f"/admin/talks/linkcheck/{check.pk}/change/").content.decode()
 
-    assert "Gone Con 2011 (website)" in html
+    assert f'<a href="{conference.get_absolute_url()}">Gone Con 2011 (website)</a>' in html
     assert "Nothing links to it any more." not in html

@@ -4,7 +4,9 @@
 # weighted search vector (A title and speakers, B tags, C abstract, D notes) and a
 # GIN index, in a text search configuration of its own: English stemming without
 # English stop words, so "not", "or" and "the" are words that can be found, as on
-# SQLite. Other databases get no index.
+# SQLite. Dots, colons, slashes, @ and _ become spaces before parsing: PostgreSQL's
+# parser would keep "node.js", "3.12" or "example.com" as one token, while queries
+# (and SQLite) split them into words. Other databases get no index.
 from django.db import migrations
 
 SQLITE = [
@@ -13,6 +15,18 @@ SQLITE = [
     "tokenize = 'porter unicode61 remove_diacritics 2')",
 ]
 
+def _weighted(column: str, weight: str) -> str:
+    words = f"regexp_replace({column}, '[.:/@_]+', ' ', 'g')"
+    return f"setweight(to_tsvector('confnotes_english'::regconfig, {words}), '{weight}')"
+
+
+DOCUMENT = "\n            || ".join(
+    _weighted(column, weight)
+    for column, weight in [
+        ("title", "A"), ("speakers", "A"), ("tags", "B"), ("abstract", "C"), ("notes", "D"),
+    ]
+)  # fmt: skip
+
 POSTGRESQL = [
     "CREATE TEXT SEARCH DICTIONARY confnotes_english_stem "
     "(TEMPLATE = snowball, Language = english)",
@@ -20,20 +34,14 @@ POSTGRESQL = [
     "ALTER TEXT SEARCH CONFIGURATION confnotes_english ALTER MAPPING FOR "
     "asciiword, asciihword, hword_asciipart, word, hword, hword_part "
     "WITH confnotes_english_stem",
-    """CREATE TABLE talks_search (
+    f"""CREATE TABLE talks_search (
         talk_id bigint PRIMARY KEY,
         title text NOT NULL DEFAULT '',
         speakers text NOT NULL DEFAULT '',
         tags text NOT NULL DEFAULT '',
         abstract text NOT NULL DEFAULT '',
         notes text NOT NULL DEFAULT '',
-        document tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('confnotes_english'::regconfig, title), 'A')
-            || setweight(to_tsvector('confnotes_english'::regconfig, speakers), 'A')
-            || setweight(to_tsvector('confnotes_english'::regconfig, tags), 'B')
-            || setweight(to_tsvector('confnotes_english'::regconfig, abstract), 'C')
-            || setweight(to_tsvector('confnotes_english'::regconfig, notes), 'D')
-        ) STORED
+        document tsvector GENERATED ALWAYS AS ({DOCUMENT}) STORED
     )""",
     "CREATE INDEX talks_search_document ON talks_search USING gin (document)",
 ]

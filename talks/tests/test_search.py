@@ -149,6 +149,16 @@ def test_unicode_words_are_found(committed):
     assert found("東京") == ["東京 meetup"]
 
 
+@pytest.mark.parametrize(
+    "query", ["node.js", "node", "js", "3.12", "python 3.12", "example.com", "example"]
+)
+def test_words_joined_by_dots_are_found_by_each_part(committed, query):
+    with committed():
+        make_talk(title="Node.js and Python 3.12 at example.com")
+
+    assert found(query) == ["Node.js and Python 3.12 at example.com"]
+
+
 # ---------------------------------------------------------------------------
 # Hostile input
 

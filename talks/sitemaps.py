@@ -11,7 +11,7 @@ archive's size); a section page counts its section and fetches one page.
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -19,6 +19,7 @@ from taggit.models import Tag
 
 from speakers.models import Speaker
 from talks.models import Conference, Day, Talk, TalkSpeaker
+from talks.paths import slug_path
 
 PAGE_SIZE = 5000
 
@@ -32,7 +33,11 @@ class _Section(Sitemap):
         return None
 
     def lastmod(self, obj):
-        return obj.updated
+        # A page changes with its published notes too, which do not touch its row.
+        return max(filter(None, (obj.updated, getattr(obj, "last_note", None))))
+
+
+_LAST_NOTE = Max("notes__updated", filter=Q(notes__published=True))
 
 
 class ConferenceSitemap(_Section):
@@ -46,6 +51,7 @@ class DaySitemap(_Section):
             Day.objects.published()
             .select_related("conference")
             .only("slug", "updated", "conference__slug")
+            .annotate(last_note=_LAST_NOTE)
             .order_by("pk")
         )
 
@@ -56,16 +62,9 @@ class TalkSitemap(_Section):
             Talk.objects.published()
             .select_related("conference")
             .only("slug", "updated", "conference__slug")
+            .annotate(last_note=_LAST_NOTE)
             .order_by("pk")
         )
-
-    def location(self, talk):
-        # One reverse() per page of talks instead of one per talk.
-        if not hasattr(self, "_talk_path"):
-            self._talk_path = reverse(
-                "talks:talk_detail", kwargs={"conference": "c", "talk": "t"}
-            ).removesuffix("c/talks/t/")
-        return f"{self._talk_path}{talk.conference.slug}/talks/{talk.slug}/"
 
 
 class SpeakerSitemap(_Section):
@@ -89,7 +88,7 @@ class TagSitemap(_Section):
         )
 
     def location(self, tag):
-        return reverse("talks:tag_detail", kwargs={"slug": tag.slug})
+        return slug_path("talks:tag_detail", slug=tag.slug)
 
 
 SITEMAPS = {

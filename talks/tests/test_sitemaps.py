@@ -1,15 +1,19 @@
 """The sitemap index, its sections and robots.txt: parsed as XML, drafts left out."""
 
+import datetime
 from urllib.parse import urlsplit
 
 import pytest
 from defusedxml import ElementTree
+from django.utils import timezone
 
 from talks import sitemaps
+from talks.models import Day, Talk
 from talks.tests.factories import (
     make_conference,
     make_day,
     make_full_day,
+    make_note,
     make_speaker,
     make_talk,
 )
@@ -69,6 +73,21 @@ def test_sitemap_lists_every_public_page_with_lastmod(client):
     talk.refresh_from_db()
     assert entries[talk.get_absolute_url()] == talk.updated.date().isoformat()
     assert len(entries) == 5
+
+
+def test_a_published_note_moves_its_pages_lastmod(client):
+    talk = make_talk()
+    Talk.objects.filter(pk=talk.pk).update(updated=timezone.now() - datetime.timedelta(days=30))
+    Day.objects.filter(pk=talk.day_id).update(updated=timezone.now() - datetime.timedelta(days=30))
+    make_note(talk=talk, body="Fresh notes.")
+    make_note(day=talk.day, body="A day note.")
+    make_note(talk=talk, body="A draft.", published=False)
+
+    entries = _all_entries(client)
+
+    today = timezone.now().date().isoformat()
+    assert entries[talk.get_absolute_url()] == today
+    assert entries[talk.day.get_absolute_url()] == today
 
 
 def test_sitemap_leaves_out_drafts(client):

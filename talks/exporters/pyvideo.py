@@ -68,11 +68,16 @@ def export_pyvideo(conference: Conference, outdir, *, stdout=None) -> Path:
             name, n = f"{stem}-{n}.json", n + 1
         written.add(name)
         _write(videos_dir / name, video_record(talk))
-    for stale in videos_dir.glob("*.json"):
-        if stale.name not in written:
-            stale.unlink()  # A talk deleted since an earlier export to this folder.
+    # Files this export did not write stay: the folder may be a pyvideo checkout
+    # holding records that were never imported (NO_PUBLISH, malformed ones).
+    others = sorted(p.name for p in videos_dir.glob("*.json") if p.name not in written)
     if stdout is not None:
         stdout.write(f"{target}: category.json and {len(written)} videos\n")
+        if others:
+            stdout.write(
+                f"{videos_dir}: {len(others)} other file(s) left as they were: "
+                f"{', '.join(others[:5])}{' ...' if len(others) > 5 else ''}\n"
+            )
     return target
 
 

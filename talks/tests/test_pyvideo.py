@@ -679,6 +679,18 @@ def test_export_writes_the_source_files_back_unchanged(sample, tmp_path):
     assert _tree(folder) == source
 
 
+def test_export_into_the_source_folder_keeps_records_it_did_not_import(sample):
+    import_pyvideo(sample)
+    withheld = sample / "pytest-con-2021" / "videos" / "withheld.json"
+    before = withheld.read_bytes()
+    out = io.StringIO()
+
+    export_pyvideo(Conference.objects.get(), sample, stdout=out)
+
+    assert withheld.read_bytes() == before
+    assert "1 other file(s) left as they were: withheld.json" in out.getvalue()
+
+
 def test_export_import_export_is_identical(sample, tmp_path):
     import_pyvideo(sample)
     talk = Talk.objects.get(slug="making-things-fast")
@@ -828,3 +840,22 @@ def test_real_event_folders_import_and_export_unchanged(tmp_path):
     for folder in folders:
         out = export_pyvideo(Conference.objects.get(external_id=folder.name), tmp_path)
         assert _tree(out) == _tree(folder)
+
+
+@pytest.mark.slow
+def test_the_whole_real_archive_imports_once_and_honours_no_publish():
+    tarball = REAL_DATA / "pyvideo-data.tar.gz"
+    if not tarball.exists():
+        pytest.skip(f"{tarball} is absent: the shared data folder is not next to the repository")
+
+    summary = import_pyvideo([tarball])
+
+    # The data's README: 535 event folders, 21,411 video records, two of them
+    # (ids 2845 and 5984) listed in NO_PUBLISH.json.
+    assert summary.failures == []
+    assert Conference.objects.count() == 535
+    assert Talk.objects.count() == 21_409
+    record_ids = {talk.extra["pyvideo"]["record"].get("id") for talk in Talk.objects.only("extra")}
+    assert not record_ids & {2845, 5984}
+    again = import_pyvideo([tarball])
+    assert again.get("Talk", "created") == again.get("Talk", "updated") == 0

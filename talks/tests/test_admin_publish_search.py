@@ -49,3 +49,10 @@ def test_publishing_a_day_or_a_note_updates_search(
 
     _act(admin_client, "note", "publish", [note.pk], "?published__exact=0")
     assert _found("plunges") == ["Gannet diving"]
+
+    _act(admin_client, "note", "unpublish", [note.pk])
+    assert _found("plunges") == []
+    assert _found("gannet") == ["Gannet diving"]
+
+    _act(admin_client, "day", "unpublish", [day.pk])
+    assert _found("gannet") == []

@@ -548,6 +548,28 @@ def test_a_moved_note_leaves_its_old_talk(committed):
     assert found("quokka") == []  # neither the old talk nor the draft day's
 
 
+def test_index_follows_deleted_aliases_speakers_and_conferences(committed):
+    from speakers.models import SpeakerAlias
+
+    with committed():
+        speaker = make_speaker(name="Amber Brown")
+        alias = SpeakerAlias.objects.create(speaker=speaker, name="HawkOwl")
+        talk = make_talk(title="Twisted today", speakers=[speaker])
+    with committed():
+        alias.delete()
+    assert found("hawkowl") == []
+    assert found("amber") == ["Twisted today"]
+
+    with committed():
+        speaker.delete()
+    assert found("amber") == []
+    assert found("twisted") == ["Twisted today"]
+
+    with committed():
+        talk.conference.delete()
+    assert found("twisted") == []
+
+
 def test_index_follows_publishing_of_day_and_conference(committed):
     with committed():
         talk = make_talk(title="Pelican talk")

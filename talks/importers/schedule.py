@@ -1088,9 +1088,11 @@ class _ScheduleWriter:
         for talk_id, name in Talk.tags.through.objects.filter(
             content_object__in=[talk.pk for _, talk in tagged]
         ).values_list("content_object_id", "tag__name"):
-            current[talk_id].add(name)
+            current[talk_id].add(name.casefold())
         for event, talk in tagged:
-            if current[talk.pk] != set(event.tags):
+            # Tags match without regard to case (TAGGIT_CASE_INSENSITIVE): "python"
+            # in the file is the "Python" tag already there, not a change.
+            if current[talk.pk] != {name.casefold() for name in event.tags}:
                 talk.tags.set(event.tags)
                 changed.add(talk.pk)
         return changed - self.created

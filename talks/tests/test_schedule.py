@@ -468,6 +468,20 @@ def test_frab_json_keeps_tags_time_zone_and_resolves_attachments(tmp_path):
     assert conference.extra["schedule"]["time_zone_name"] == "Europe/Berlin"
 
 
+def test_reimport_of_tags_already_there_in_another_case_changes_nothing(tmp_path):
+    from taggit.models import Tag
+
+    Tag.objects.create(name="Hardware", slug="hardware")
+    path = write(tmp_path, "schedule.json", FRAB_JSON)
+    import_schedule(path)
+
+    again = import_schedule(path)
+
+    assert again.get("Talk", "updated") == 0
+    workshop = Talk.objects.get(title="Hands-on Workshop")
+    assert sorted(workshop.tags.names()) == ["Hardware", "beginners"]
+
+
 def test_tags_may_be_objects_and_a_bad_tag_list_skips_the_event(tmp_path):
     data = json.loads(json.dumps(FRAB_JSON))
     events = data["schedule"]["conference"]["days"][0]["rooms"]["Saal 1"]

@@ -4,6 +4,8 @@ Every `X` Markdown field has a stored sibling `X_html` filled by
 `render_markdown` on save; templates print only those `*_html` fields as safe.
 """
 
+import html
+import re
 import threading
 
 import markdown as markdown_lib
@@ -103,3 +105,20 @@ def render_markdown_fields(instance, field_names, *, extensions=()) -> None:
     for name in field_names:
         html = render_markdown(getattr(instance, name), extensions=extensions)
         setattr(instance, f"{name}_html", html)
+
+
+# Sanitized HTML keeps "<" escaped in text, so every "<" opens a tag.
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|div|br|hr|table|thead|tbody|tr|td|th|dl|dt|dd)\b[^>]*>"
+)
+
+
+def html_to_text(value: str | None) -> str:
+    """The words of sanitized HTML on one line: block tags become spaces (so
+    "<li>a</li><li>b</li>" stays two words), inline tags vanish, entities are
+    decoded, runs of white space collapse."""
+    if not value:
+        return ""
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", value))
+    return " ".join(html.unescape(text).split())

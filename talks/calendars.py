@@ -15,6 +15,7 @@ from django.urls import reverse
 from icalendar import Calendar, Event
 
 from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk, speakers_prefetch
+from talks.paths import slug_path
 from talks.structured_data import conference_timezone, talk_times
 
 PRODID = "-//confnotes//conference calendar//EN"
@@ -75,9 +76,6 @@ def build_calendar(conference, talks, *, name: str, absolute, span: Span | None 
     calendar.add("x-wr-calname", _text(name))
     if tz is not None:
         calendar.add("x-wr-timezone", tz.key)
-    talk_path = reverse(
-        "talks:talk_detail", kwargs={"conference": conference.slug, "talk": "slug"}
-    ).removesuffix("slug/")
     dates = []
     for talk in talks:
         start, end = talk_times(talk, talk.day.date, tz)
@@ -92,7 +90,7 @@ def build_calendar(conference, talks, *, name: str, absolute, span: Span | None 
         location = talk.room or conference.place
         if location:
             event.add("location", _text(location))
-        url = absolute(f"{talk_path}{talk.slug}/")
+        url = absolute(slug_path("talks:talk_detail", conference=conference.slug, talk=talk.slug))
         speakers = _speaker_names(talk)
         lines = [f"{talk.get_kind_display()} by {_text(speakers)}" if speakers else ""]
         lines.append(f"{_text(conference.name)}: {url}")

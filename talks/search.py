@@ -13,7 +13,6 @@ thousands of rows cost one bulk pass, not one per row). Imports that write past 
 per-row signals send `content_imported`; `rebuild_search_index` rebuilds everything.
 """
 
-import html
 import logging
 import math
 import re
@@ -25,6 +24,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from confnotes.markdown import html_to_text
 from speakers.models import SpeakerAlias
 from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker, speakers_prefetch
 
@@ -60,17 +60,9 @@ POSTGRES_CONFIG = "confnotes_english"
 # Building documents
 
 
-# Sanitized HTML keeps "<" escaped in text, so every "<" opens a tag.
-_TAG = re.compile(r"<[^>]*>")
-
-
-def html_to_text(value: str) -> str:
-    """Plain text of sanitized HTML: tags dropped, entities decoded, spaces collapsed."""
-    if not value:
-        return ""
-    text = html.unescape(_TAG.sub(" ", value))
-    text = text.replace(MARK_START, "").replace(MARK_END, "")
-    return " ".join(text.split())[:TEXT_MAX_CHARS]
+def document_text(value: str) -> str:
+    """The indexed text of sanitized HTML, without the highlight markers, cut to size."""
+    return _plain(html_to_text(value))[:TEXT_MAX_CHARS]
 
 
 def _plain(value: str) -> str:
@@ -128,14 +120,14 @@ def _documents(alias: str, lookup: str, value):
         .order_by("talk_id", "created", "pk")
         .values_list("talk_id", "body_html")
     ):
-        notes.setdefault(talk_id, []).append(html_to_text(body_html))
+        notes.setdefault(talk_id, []).append(document_text(body_html))
     return [
         (
             pk,
             _plain(title),
             _plain(" · ".join(speakers.get(pk, ()))),
             _plain(" · ".join(tags.get(pk, ()))),
-            html_to_text(abstract_html),
+            document_text(abstract_html),
             " … ".join(notes.get(pk, ()))[:TEXT_MAX_CHARS],
         )
         for pk, title, abstract_html in talks

@@ -6,17 +6,16 @@ json.dumps and escaped so that no text of a talk can close the script element.
 """
 
 import datetime
-import html
 import json
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from confnotes.markdown import html_to_text
 from talks.video import youtube_id
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -44,8 +43,7 @@ def json_ld_script(data: dict) -> SafeString:
 
 def plain_text(html_text: str, limit: int = DESCRIPTION_CHARS) -> str:
     """The text of sanitized HTML, on one line, cut at `limit` characters."""
-    text = " ".join(html.unescape(strip_tags(html_text or "")).split())
-    return Truncator(text).chars(limit)
+    return Truncator(html_to_text(html_text)).chars(limit)
 
 
 def conference_timezone(conference) -> ZoneInfo | None:
@@ -77,14 +75,8 @@ def talk_times(talk, day_date: datetime.date, tz: ZoneInfo | None):
     return start, end
 
 
-def speaker_url_builder():
-    """A function from speaker slug to path: one reverse() for a whole list of speakers."""
-    prefix = reverse("talks:speaker_detail", kwargs={"slug": "slug"}).removesuffix("slug/")
-    return lambda slug: f"{prefix}{slug}/"
-
-
-def _person(speaker, absolute, speaker_path) -> dict:
-    return {"@type": "Person", "name": speaker.name, "url": absolute(speaker_path(speaker.slug))}
+def _person(speaker, absolute) -> dict:
+    return {"@type": "Person", "name": speaker.name, "url": absolute(speaker.get_absolute_url())}
 
 
 def _place(conference, room: str = "") -> dict | None:
@@ -111,14 +103,13 @@ def _drop_empty(data: dict) -> dict:
 
 def conference_event(conference, talks, *, absolute) -> dict:
     """schema.org Event of a conference; `talks` are its listed talks with speakers."""
-    speaker_path = speaker_url_builder()
     performers, seen = [], set()
     for talk in talks:
         for talk_speaker in talk.listed_speakers():
             speaker = talk_speaker.speaker
             if speaker.pk not in seen and len(performers) < MAX_CONFERENCE_PERFORMERS:
                 seen.add(speaker.pk)
-                performers.append(_person(speaker, absolute, speaker_path))
+                performers.append(_person(speaker, absolute))
     return _drop_empty(
         {
             "@context": SCHEMA_CONTEXT,
@@ -140,7 +131,6 @@ def talk_structured_data(talk, *, absolute) -> list[dict]:
     """schema.org Event of a talk, and a VideoObject when it has a video."""
     conference, day = talk.conference, talk.day
     start, end = talk_times(talk, day.date, conference_timezone(conference))
-    speaker_path = speaker_url_builder()
     url = absolute(talk.get_absolute_url())
     description = plain_text(talk.abstract_html)
     event = _drop_empty(
@@ -154,9 +144,7 @@ def talk_structured_data(talk, *, absolute) -> list[dict]:
             "description": description,
             "inLanguage": talk.language,
             "location": _place(conference, talk.room),
-            "performer": [
-                _person(ts.speaker, absolute, speaker_path) for ts in talk.listed_speakers()
-            ],
+            "performer": [_person(ts.speaker, absolute) for ts in talk.listed_speakers()],
             "superEvent": {
                 "@type": "Event",
                 "name": conference.name,

@@ -158,3 +158,11 @@ def test_a_few_unclosed_brackets_leave_links_alone():
     html = render_markdown("[sic [see [the docs](https://example.org/)")
 
     assert '<a href="https://example.org/"' in html
+
+
+def test_html_to_text_keeps_words_of_adjacent_blocks_apart():
+    from confnotes.markdown import html_to_text
+
+    html = render_markdown("- one\n- two\n\nFish &amp; chips, `a < b`")
+
+    assert html_to_text(html) == "one two Fish & chips, a < b"

@@ -114,9 +114,14 @@ def check_url(client: httpx.Client, url: str, *, timeout: float = DEFAULT_TIMEOU
         response = client.head(url)
         if response.status_code < 400 or response.status_code in INCONCLUSIVE_STATUSES:
             return _result_from(url, response)
-    except httpx.TimeoutException as exc:
-        return CheckResult(url=url, error=_describe(exc, timeout))
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.ConnectError) as exc:
+    except (
+        httpx.TimeoutException,
+        httpx.TooManyRedirects,
+        httpx.InvalidURL,
+        httpx.UnsupportedProtocol,
+        httpx.ConnectError,
+    ) as exc:
+        # GET would meet the same fate (a redirect loop would cost it 20 more requests).
         return CheckResult(url=url, error=_describe(exc, timeout))
     except httpx.HTTPError:
         pass  # Some servers mishandle HEAD (reset, bad framing): GET decides.

@@ -121,7 +121,8 @@ class SpeakerResolver:
 
     Names are matched by their normalized form against speakers' names and known
     aliases, so "Amber Brown (\"HawkOwl\")" and "Amber Brown" are one person.
-    Lookups are cached; a new spelling of a known person is kept as an alias.
+    Lookups are cached for the run. Aliases are matched, never created: that a
+    new spelling is the same person is an editor's call, made in the admin.
     """
 
     def __init__(self, summary: ImportSummary):
@@ -141,22 +142,6 @@ class SpeakerResolver:
             "speaker"
         ):
             self._by_key.setdefault(alias.normalized_name, alias.speaker)
-
-    def resolve(self, name: str) -> Speaker | None:
-        """The speaker called `name`, created when nobody matches; None for a blank name."""
-        clean = " ".join((name or "").split())
-        key = normalize_name(clean)
-        if not key:
-            return None
-        if key not in self._by_key:
-            self.preload([clean])
-        speaker = self._by_key.get(key)
-        if speaker is None:
-            speaker = Speaker(name=clean[:200], slug=self._new_slug(clean))
-            speaker.save()
-            self.summary.add("Speaker", "created")
-            self._by_key[key] = speaker
-        return speaker
 
     def resolve_all(self, names) -> dict[str, Speaker]:
         """Resolve many names at once (one lookup, one insert for the new people);

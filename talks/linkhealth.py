@@ -155,11 +155,19 @@ def refuse_private_addresses(request: httpx.Request) -> None:
             raise PrivateAddress(f"{host} is a private or local address", request=request)
 
 
+# Names under which one site answers: checked as one host, one request at a time.
+_SAME_SITE = {"youtu.be": "youtube.com", "youtube-nocookie.com": "youtube.com"}
+
+
 def _host(url: str) -> str:
+    """The site a URL's requests are paced by: "www.youtube.com", "m.youtube.com" and
+    "youtu.be" are one."""
     try:
-        return (urlsplit(url).hostname or "").lower()
+        host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+    host = host.removeprefix("www.").removeprefix("m.")
+    return _SAME_SITE.get(host, host)
 
 
 def check_urls(

@@ -446,3 +446,16 @@ def test_admin_change_page_names_a_conference_using_the_url(admin_client):
 
     assert f'<a href="{conference.get_absolute_url()}">Gone Con 2011 (website)</a>' in html
     assert "Nothing links to it any more." not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.youtube.com/watch?v=a",
+        "https://m.youtube.com/watch?v=b",
+        "https://youtu.be/c",
+        "https://YouTube.com/watch?v=d",
+    ],
+)
+def test_one_site_under_several_names_is_paced_as_one_host(url):
+    assert linkhealth._host(url) == "youtube.com"

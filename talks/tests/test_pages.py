@@ -554,3 +554,19 @@ def test_later_pages_of_a_list_are_their_own_canonical_page(client, monkeypatch)
 
     assert 'rel="canonical" href="http://testserver/tags/paged/">' in first
     assert 'rel="canonical" href="http://testserver/tags/paged/?page=2">' in second
+
+
+def test_tag_pages_share_one_ordered_list_until_content_changes(
+    client, django_assert_num_queries
+):
+    day = make_day()
+    for n in range(3):
+        make_talk(day, title=f"Shared {n}", tags=["shared"])
+    client.get("/tags/shared/")
+    with django_assert_num_queries(4):  # tag, the page's talks, their speakers and tags
+        html = client.get("/tags/shared/?fresh=1").content.decode()
+    assert html.count('class="talk-row"') == 3
+
+    make_talk(day, title="Newcomer", tags=["shared"])
+
+    assert "Newcomer" in client.get("/tags/shared/?fresh=2").content.decode()

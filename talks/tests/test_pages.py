@@ -556,9 +556,7 @@ def test_later_pages_of_a_list_are_their_own_canonical_page(client, monkeypatch)
     assert 'rel="canonical" href="http://testserver/tags/paged/?page=2">' in second
 
 
-def test_tag_pages_share_one_ordered_list_until_content_changes(
-    client, django_assert_num_queries
-):
+def test_tag_pages_share_one_ordered_list_until_content_changes(client, django_assert_num_queries):
     day = make_day()
     for n in range(3):
         make_talk(day, title=f"Shared {n}", tags=["shared"])

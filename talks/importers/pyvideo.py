@@ -34,6 +34,7 @@ from hashlib import sha1
 from pathlib import Path
 
 from django.db import DatabaseError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -652,6 +653,7 @@ class _Run:
         conference_fields = parse_category(category, category_label)
         event_summary, bad = ImportSummary(), list(raw.refused)
         videos: list[tuple[str, dict, TalkData]] = []
+        withheld: list[str] = []
         for name, data in raw.videos:
             label = f"{raw.where}/videos/{name}"
             try:
@@ -666,9 +668,11 @@ class _Run:
             if parsed.record_id is not None and parsed.record_id in no_publish:
                 event_summary.add("Talk", "skipped")
                 event_summary.problem(f"{label}: id {parsed.record_id} is in NO_PUBLISH.json")
+                withheld.append(name)
                 continue
             videos.append((name, record, parsed))
         event = PreparedEvent(raw, category, conference_fields, videos, event_summary, bad)
+        event.withheld = withheld
         if self.renderer.pool is not None and not (
             Conference.objects.filter(source=SOURCE, external_id=folder_id(raw.folder)).exists()
         ):
@@ -685,6 +689,7 @@ class _Run:
             with use_primary_database(), transaction.atomic():
                 writer = _EventWriter(self, event)
                 counts = writer.write(event.videos)
+                writer.remove_withheld(event.withheld)
                 if any(n["created"] or n["updated"] for n in event_summary.counts.values()):
                     # Only a change refreshes the pages and the search index.
                     announce_import("pyvideo", [writer.conference.pk])
@@ -767,10 +772,35 @@ class PreparedEvent:
     summary: ImportSummary
     bad: list[str]
     rendered: object = None  # A future of [(abstract, abstract_html)], one per video.
+    withheld: list = field(default_factory=list)  # file names of NO_PUBLISH records
 
 
 class _EventWriter:
     """Writes one parsed event in bulk: conference, days, talks, speakers, tags, links."""
+
+    def remove_withheld(self, names: list[str]) -> None:
+        """Talks imported before their id was listed in NO_PUBLISH.json leave the archive,
+        unless notes were written on them here: those stay, and are named."""
+        if not names:
+            return
+        keys = [external_id(self.raw.folder, name) for name in names]
+        talks = Talk.objects.filter(
+            conference=self.conference, source=SOURCE, external_id__in=keys
+        ).annotate(note_count=Count("notes"))
+        gone = []
+        for talk in talks:
+            if talk.note_count:
+                self.summary.problem(
+                    f"{self.raw.where}: kept “{talk.title}”, now in NO_PUBLISH.json, "
+                    "because it has notes written here"
+                )
+            else:
+                gone.append(talk.pk)
+                self.summary.problem(
+                    f"{self.raw.where}: removed “{talk.title}”, imported before its id was "
+                    "listed in NO_PUBLISH.json"
+                )
+        Talk.objects.filter(pk__in=gone).delete()
 
     def __init__(self, run: _Run, event: PreparedEvent):
         self.run = run

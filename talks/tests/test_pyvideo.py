@@ -222,6 +222,27 @@ def test_no_publish_ids_are_not_imported(sample):
     assert summary.bad_records == []  # Withheld on purpose: not an error.
 
 
+def test_a_talk_listed_in_no_publish_later_leaves_unless_it_has_notes(sample):
+    import_pyvideo(sample)
+    fast = Talk.objects.get(title="Making Things Fast")
+    note = make_note(talk=fast, body="Written here.")
+    write_json(sample / "NO_PUBLISH.json", [666, fast.extra["pyvideo"]["record"]["id"]])
+
+    kept = import_pyvideo(sample)
+
+    assert Talk.objects.filter(pk=fast.pk).exists()
+    assert any(
+        "kept “Making Things Fast”" in p and "notes written here" in p for p in kept.problems
+    )
+
+    note.delete()
+    removed = import_pyvideo(sample)
+
+    assert not Talk.objects.filter(pk=fast.pk).exists()
+    assert Talk.objects.count() == 2
+    assert any("removed “Making Things Fast”" in p for p in removed.problems)
+
+
 # ---------------------------------------------------------------------------
 # reStructuredText
 

@@ -277,16 +277,7 @@ def _attach(rng, talk_list, days, speakers, tags, authors, note_share, now, stat
         tagged += [TaggedTalk(content_object=talk, tag_id=pk) for pk in tag_ids]
         if rng.random() < note_share:
             body = _note_body(rng, rng.choice(TOPICS))
-            notes.append(
-                Note(
-                    talk=talk,
-                    author=rng.choice(authors),
-                    body=body,
-                    body_html=_rendered(body),
-                    published=rng.random() > 0.05,
-                    published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
-                )
-            )
+            notes.append(_note(rng, authors, now, body, talk=talk, published=rng.random() > 0.05))
         if rng.random() < 0.2:
             links.append(
                 Link(
@@ -299,21 +290,24 @@ def _attach(rng, talk_list, days, speakers, tags, authors, note_share, now, stat
     for day in days:
         if rng.random() < 0.3:
             body = _day_summary(rng, rng.choice(SERIES), day.position)
-            notes.append(
-                Note(
-                    day=day,
-                    author=rng.choice(authors),
-                    body=body,
-                    body_html=_rendered(body),
-                    published=True,
-                    published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
-                )
-            )
+            notes.append(_note(rng, authors, now, body, day=day))
     TalkSpeaker.objects.bulk_create(talk_speakers, batch_size=BATCH)
     TaggedTalk.objects.bulk_create(tagged, batch_size=BATCH)
     Note.objects.bulk_create(notes, batch_size=BATCH)
     Link.objects.bulk_create(links, batch_size=BATCH)
     stats.notes = len(notes)
+
+
+def _note(rng, authors, now, body: str, *, published: bool = True, **subject) -> Note:
+    """A generated note on `subject` (talk=, talk_id= or day=), published within five years."""
+    return Note(
+        **subject,
+        author=rng.choice(authors),
+        body=body,
+        body_html=_rendered(body),
+        published=published,
+        published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
+    )
 
 
 def add_notes(*, share: float = 0.4, seed: int = 2) -> int:
@@ -325,15 +319,6 @@ def add_notes(*, share: float = 0.4, seed: int = 2) -> int:
     for talk_id in Talk.objects.filter(notes__isnull=True).values_list("pk", flat=True):
         if rng.random() < share:
             body = _note_body(rng, rng.choice(TOPICS))
-            rows.append(
-                Note(
-                    talk_id=talk_id,
-                    author=rng.choice(authors),
-                    body=body,
-                    body_html=_rendered(body),
-                    published=True,
-                    published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
-                )
-            )
+            rows.append(_note(rng, authors, now, body, talk_id=talk_id))
     Note.objects.bulk_create(rows, batch_size=BATCH)
     return len(rows)

@@ -4,7 +4,7 @@ Every `X` Markdown field has a stored sibling `X_html` filled by
 `render_markdown` on save; templates print only those `*_html` fields as safe.
 """
 
-import html
+import html as html_lib
 import re
 import threading
 
@@ -42,6 +42,13 @@ MARKDOWN_EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}
 
 
 MAX_UNCLOSED_BRACKETS = 100
+# A "[" or "]" with an even number of backslashes before it counts; an odd number escapes it.
+_OPEN_BRACKET = re.compile(r"(?<!\\)(\\*)\[")
+_CLOSE_BRACKET = re.compile(r"(?<!\\)(\\*)\]")
+
+
+def _unescaped(pattern: re.Pattern, text: str) -> int:
+    return sum(not len(m.group(1)) % 2 for m in pattern.finditer(text))
 
 
 def render_markdown(text: str | None, *, extensions=()) -> str:
@@ -52,24 +59,49 @@ def render_markdown(text: str | None, *, extensions=()) -> str:
     """
     if not text or not text.strip():
         return ""
-    if text.count("[") - text.count("]") > MAX_UNCLOSED_BRACKETS:
+    if (
+        text.count("[") > MAX_UNCLOSED_BRACKETS
+        and _unescaped(_OPEN_BRACKET, text) - _unescaped(_CLOSE_BRACKET, text)
+        > MAX_UNCLOSED_BRACKETS
+    ):
         # Python-Markdown looks for a link's end from every "[": hundreds never
         # closed take it minutes (quadratic). Such text holds no link to find.
-        text = text.replace("[", "\\[")
-    if extensions:
-        html = markdown_lib.markdown(
-            text,
-            extensions=[*MARKDOWN_EXTENSIONS, *extensions],
-            extension_configs=MARKDOWN_EXTENSION_CONFIGS,
-            output_format="html",
+        text = _OPEN_BRACKET.sub(
+            lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\[", text
         )
-    else:
-        converter = _converter()
-        try:
-            html = converter.convert(text)
-        finally:
-            converter.reset()
+    if text.count("(") - text.count(")") > MAX_UNCLOSED_BRACKETS:
+        # And from each "](" it looks for the link's closing ")".
+        text = text.replace("](", "]\\(")
+    if text.count("<") - text.count(">") > MAX_UNCLOSED_BRACKETS:
+        # The same for "<": Python's HTML parser, which Python-Markdown runs over
+        # raw HTML, scans to the end of the text from each unclosed tag.
+        text = text.replace("<", "&lt;")
+    try:
+        if extensions:
+            html = markdown_lib.markdown(
+                text,
+                extensions=[*MARKDOWN_EXTENSIONS, *extensions],
+                extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+                output_format="html",
+            )
+        else:
+            converter = _converter()
+            try:
+                html = converter.convert(text)
+            finally:
+                converter.reset()
+    except RecursionError:
+        # Lists or quotes nested hundreds deep ("1. 1. 1. ..." on one line) exceed
+        # Python's recursion limit inside Python-Markdown: keep the words as text.
+        # Python-Markdown's state is then half-built: the next text gets a new converter.
+        _local.converter = None
+        html = _plain_paragraphs(text)
     return sanitize_html(html)
+
+
+def _plain_paragraphs(text: str) -> str:
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(f"<p>{html_lib.escape(p.strip())}</p>" for p in paragraphs if p.strip())
 
 
 _local = threading.local()
@@ -121,4 +153,4 @@ def html_to_text(value: str | None) -> str:
     if not value:
         return ""
     text = _TAG.sub("", _BLOCK_TAG.sub(" ", value))
-    return " ".join(html.unescape(text).split())
+    return " ".join(html_lib.unescape(text).split())

@@ -154,6 +154,46 @@ def test_text_of_unclosed_brackets_renders_as_text():
     assert "<a " not in html
 
 
+def test_brackets_escaped_in_the_source_stay_escaped():
+    # Imported descriptions arrive with their brackets escaped ("\\["); escaping
+    # them again would turn each into a backslash and a link opener.
+    html = render_markdown("\\[" * 500 + " see [the docs](https://example.org/)")
+
+    assert html.count("[") == 500 and "\\" not in html
+    assert '<a href="https://example.org/"' in html
+
+
+def test_an_escaped_backslash_before_a_bracket_still_counts_as_an_opener():
+    html = render_markdown("\\\\[" * 200)
+
+    assert html.count("\\") == 200 and html.count("[") == 200
+
+
+def test_lists_nested_past_the_recursion_limit_render_as_text():
+    text = "1. " * 2000 + "deep\n\nnext <b>paragraph</b>"
+
+    html = render_markdown(text)
+
+    assert html.startswith("<p>1. 1. 1. ") and "deep</p>" in html
+    assert html.endswith("<p>next &lt;b&gt;paragraph&lt;/b&gt;</p>")
+    # The converter the failed text left half-built is not reused.
+    assert render_markdown("[a](https://example.org/)") == (
+        '<p><a href="https://example.org/" rel="nofollow noopener noreferrer">a</a></p>'
+    )
+
+
+def test_text_of_unclosed_link_targets_renders_as_text():
+    html = render_markdown("[a](" * 5000 + " [b](https://example.org/)")
+
+    assert html.count("[a](") == 5000 and "<a " not in html
+
+
+def test_text_of_unclosed_tags_renders_as_text():
+    html = render_markdown("<a " * 5000 + "<b>bold</b>")
+
+    assert html.count("&lt;a ") == 5000 and "<b>" not in html
+
+
 def test_a_few_unclosed_brackets_leave_links_alone():
     html = render_markdown("[sic [see [the docs](https://example.org/)")
 

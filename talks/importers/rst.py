@@ -34,7 +34,11 @@ _ADMONITIONS = {
 _EMBEDDED_LINK = re.compile(r"`([^`<>]*?)\s*<([^<>`\s]+)>`__?")
 _NAMED_REF = re.compile(r"`([^`<>]+)`__?(?![\w])")
 _WORD_REF = re.compile(r"(?<![\w`/])([A-Za-z][\w.-]*[A-Za-z0-9])__?(?![\w/])")
-_ROLE = re.compile(r":[\w:+-]+:`([^`]+)`")
+# A role's name starts after anything but a name character, so a long run of
+# colons or words is tried once, not from each of its characters (quadratic).
+_ROLE_NAME = r"(?<![\w:+-]):[\w+-][\w:+-]*:"
+_ROLE = re.compile(_ROLE_NAME + r"`([^`]+)`")
+_INLINE_MARKUP = re.compile(rf"(``.+?``|(?:{_ROLE_NAME})?(?<!`)`[^`\n]+`(?!`)(?:__?)?)")
 _DOUBLE_LITERAL = re.compile(r"``(.+?)``")
 _SINGLE_BACKTICK = re.compile(r"(?<![`\w])`([^`\n]+)`(?![`\w_])")
 _BARE_URL = re.compile(r"(?<!\]\()(?<![<\[\"'=`/\w])(https?://[^\s<>\"'`]+)")
@@ -229,7 +233,7 @@ def _plain_line(line: str, targets) -> str:
 
 def _inline(text: str, targets) -> str:
     """Rewrite one line's inline markup; code spans are left alone."""
-    parts = re.split(r"(``.+?``|(?::[\w:+-]+:)?(?<!`)`[^`\n]+`(?!`)(?:__?)?)", text)
+    parts = _INLINE_MARKUP.split(text)
     out = []
     anonymous = list(targets.get("__anonymous__", []))
     for n, part in enumerate(parts):
@@ -267,10 +271,7 @@ def _inline_markup(part: str, targets, anonymous) -> str:
 def _inline_text(text: str, targets) -> str:
     # Brackets that are not a Markdown link already are text in reStructuredText.
     parts = _MD_LINK.split(text)
-    text = "".join(
-        part if n % 2 else part.replace("[", "\\[").replace("]", "\\]")
-        for n, part in enumerate(parts)
-    )
+    text = "".join(part if n % 2 else _escape_brackets(part) for n, part in enumerate(parts))
     text = _ROLE.sub(lambda m: f"`{m.group(1)}`", text)
 
     def word_ref(match):
@@ -294,8 +295,14 @@ def _autolink(match) -> str:
     return f"<{url}>{trail}"
 
 
+# A bracket after an odd number of backslashes is escaped already (in both syntaxes).
+_BRACKET = re.compile(r"(?<!\\)(\\*)([\[\]])")
+
+
 def _escape_brackets(text: str) -> str:
-    return text.replace("[", r"\[").replace("]", r"\]")
+    return _BRACKET.sub(
+        lambda m: m.group(0) if len(m.group(1)) % 2 else f"{m.group(1)}\\{m.group(2)}", text
+    )
 
 
 def abstract_markdown(text: str, is_markdown: bool = False) -> str:

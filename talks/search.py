@@ -226,6 +226,8 @@ class _Pending:
         self.days: set[int] = set()
         self.speakers: set[int] = set()
         self.tags: set[int] = set()
+        # Conferences an import announced: `content_imported` reindexes them after commit.
+        self.announced: set[int] = set()
 
     def flush(self) -> None:
         connection = connections[self.alias]
@@ -248,6 +250,13 @@ class _Pending:
                 .order_by()
                 .values_list("pk", flat=True)
                 .distinct()
+            )
+        if talk_ids and self.announced:
+            talk_ids = set(
+                Talk.objects.using(self.alias)
+                .filter(pk__in=talk_ids)
+                .exclude(conference_id__in=self.announced)
+                .values_list("pk", flat=True)
             )
         if talk_ids:
             search_index_talks(talk_ids, using=self.alias)
@@ -330,6 +339,13 @@ def on_talk_speakers_m2m(sender, instance, action, reverse, pk_set, using=None, 
         _mark(using, talks=list(instance.talks.values_list("pk", flat=True)))
     elif action in ("post_add", "post_remove"):
         _mark(using, talks=pk_set or ())
+
+
+def leave_to_import(conference_ids, *, using: str | None = None) -> None:
+    """Within an import's transaction: these conferences are reindexed whole when the
+    import is announced, so the rows written meanwhile need no indexing of their own."""
+    if connections[using or router.db_for_write(Talk)].in_atomic_block:
+        _pending(using).announced.update(conference_ids)
 
 
 def on_content_imported(sender, conference_ids=(), **kwargs):

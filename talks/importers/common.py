@@ -178,10 +178,12 @@ class SpeakerResolver:
 def announce_import(sender: str, conference_ids) -> None:
     """Tell the page cache and the search index that an import wrote these
     conferences; sent once the surrounding transaction commits (at once outside one)."""
+    from talks.search import leave_to_import
     from talks.signals import content_imported
 
     ids = sorted(set(conference_ids))
     if ids:
+        leave_to_import(ids)
         transaction.on_commit(lambda: content_imported.send(sender=sender, conference_ids=ids))
 
 

@@ -1,11 +1,14 @@
 import datetime
 import io
+import json
 import re
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from talks.importers.pyvideo import import_pyvideo
 from talks.models import Day, Kind, Note, Talk
 from talks.search import (
     QUERY_MAX_CHARS,
@@ -637,6 +640,31 @@ def test_import_signal_reindexes_conferences_in_bulk(committed):
     content_imported.send(sender="test", conference_ids=[conference.pk])
 
     assert sorted(found("imported")) == [f"Imported pelican {n}" for n in range(3)]
+
+
+def test_an_import_indexes_each_talk_it_writes_once(committed, tmp_path):
+    # The conference row the import saves would reindex its talks on commit, and the
+    # import's announcement reindexes them again: the first is left to the second.
+    event = tmp_path / "pelican-con-2021"
+    (event / "videos").mkdir(parents=True)
+    (event / "category.json").write_text(json.dumps({"title": "Pelican Con 2021"}))
+    for n in range(2):
+        record = {
+            "title": f"Pelican talk {n}",
+            "speakers": ["Ann Gannet"],
+            "recorded": "2021-06-01",
+        }
+        (event / "videos" / f"t{n}.json").write_text(json.dumps(record))
+
+    with CaptureQueriesContext(connection) as queries, committed():
+        import_pyvideo([event])
+
+    deletes = [
+        q for q in queries.captured_queries if q["sql"].startswith("DELETE FROM talks_search")
+    ]
+    assert len(deletes) == 1
+    assert sorted(found("pelican")) == ["Pelican talk 0", "Pelican talk 1"]
+    assert sorted(found("gannet")) == ["Pelican talk 0", "Pelican talk 1"]
 
 
 def test_import_signal_drops_unpublished_talks(committed):

@@ -29,4 +29,4 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	DJANGO_SECRET_KEY=confnotes-check-only $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SECRET_KEY=confnotes-check-only $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=10

@@ -296,6 +296,16 @@ class Kind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# What no list of talks prints: Markdown sources (their HTML is printed), the source
+# records kept for export (decoding their JSON cost a day page 0.4 ms), and the
+# conference's and day's own texts, fetched once per talk by the joins.
+LIST_DEFERRED = (
+    "abstract", "extra",
+    "conference__recap", "conference__recap_html", "conference__extra",
+    "day__summary", "day__summary_html",
+)  # fmt: skip
+
+
 class TalkQuerySet(models.QuerySet):
     def published(self):
         return self.filter(conference__published=True, day__published=True)
@@ -308,8 +318,10 @@ class TalkQuerySet(models.QuerySet):
         instead builds a filtered queryset per talk, which cost a day page a
         third of its time.
         """
-        return self.select_related("conference", "day").prefetch_related(
-            speakers_prefetch(), models.Prefetch("tags", to_attr="tag_rows")
+        return (
+            self.select_related("conference", "day")
+            .defer(*LIST_DEFERRED)
+            .prefetch_related(speakers_prefetch(), models.Prefetch("tags", to_attr="tag_rows"))
         )
 
     def with_links(self):

@@ -230,7 +230,8 @@ def day_detail(request, conference, day):
 
 def talk_detail(request, conference, talk):
     staff = _is_staff(request)
-    talks = Talk.objects.for_list().with_link_health().with_links()
+    # The talk's own page prints what lists leave out (its conference's record, say).
+    talks = Talk.objects.for_list().defer(None).with_link_health().with_links()
     if not staff:
         talks = talks.published()
     try:

@@ -47,3 +47,10 @@ def tag_links(talk):
         for tag in tags
     )
     return mark_safe(f'<ul class="tags" aria-label="Tags">{items}</ul>\n')
+
+
+@register.simple_tag(name="path")
+def path_tag(name, **slugs):
+    """`{% url name key=value %}` for rows of a list, for URLs whose arguments are all
+    slugs: the same path, without a `reverse()` per row."""
+    return slug_path(name, **slugs)

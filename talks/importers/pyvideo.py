@@ -45,6 +45,7 @@ from speakers.models import normalize_name
 from talks.importers.common import (
     ImportFailed,
     ImportSummary,
+    PlannerStatistics,
     SpeakerResolver,
     announce_import,
     guess_series,
@@ -633,6 +634,7 @@ class _Run:
     def __init__(self, summary: PyvideoSummary, renderer: _Renderer):
         self.summary = summary
         self.renderer = renderer
+        self.statistics = PlannerStatistics()
         self._forget_written_rows()
 
     def _forget_written_rows(self) -> None:
@@ -692,6 +694,7 @@ class _Run:
                 writer = _EventWriter(self, event)
                 counts = writer.write(event.videos)
                 writer.remove_withheld(event.withheld)
+                self.statistics.grew(counts["created"])
                 if any(n["created"] or n["updated"] for n in event_summary.counts.values()):
                     # Only a change refreshes the pages and the search index.
                     announce_import("pyvideo", [writer.conference.pk])
@@ -990,9 +993,9 @@ class _EventWriter:
         names = [name for talk in talks for name in talk._pyvideo[0].speakers]
         resolved = self.run.speakers.resolve_all(names)
         current: dict[int, dict[int, TalkSpeaker]] = {}
-        for row in TalkSpeaker.objects.filter(talk__conference=self.conference).select_related(
-            "speaker"
-        ):
+        # By the talks' keys, not a join through their conference: see PlannerStatistics.
+        ids = [talk.pk for talk in talks]
+        for row in TalkSpeaker.objects.filter(talk_id__in=ids).select_related("speaker"):
             current.setdefault(row.talk_id, {})[row.speaker_id] = row
         create, update, delete = [], [], []
         for talk in talks:
@@ -1019,7 +1022,8 @@ class _EventWriter:
     def _tags(self, talks) -> None:
         tags = self.run.tags_for({tag for talk in talks for tag in talk._pyvideo[0].tags})
         current: dict[int, dict[str, TaggedTalk]] = {}
-        for row in TaggedTalk.objects.filter(content_object__conference=self.conference).only(
+        ids = [talk.pk for talk in talks]
+        for row in TaggedTalk.objects.filter(content_object_id__in=ids).only(
             "pk", "content_object_id", "tag_id"
         ):
             current.setdefault(row.content_object_id, {})[row.tag_id] = row
@@ -1041,7 +1045,7 @@ class _EventWriter:
 
     def _links(self, talks) -> None:
         current: dict[int, dict[str, Link]] = {}
-        for row in Link.objects.filter(talk__conference=self.conference):
+        for row in Link.objects.filter(talk_id__in=[talk.pk for talk in talks]):
             current.setdefault(row.talk_id, {})[row.url] = row
         create, update, delete = [], [], []
         for talk in talks:

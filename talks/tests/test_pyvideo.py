@@ -12,13 +12,14 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from taggit.models import Tag
 
 from confnotes.markdown import render_markdown
 from speakers.models import Speaker
 from talks.exporters.pyvideo import export_pyvideo
 from talks.importers import pyvideo as pyvideo_module
-from talks.importers.common import ImportFailed
+from talks.importers.common import ImportFailed, PlannerStatistics
 from talks.importers.pyvideo import import_pyvideo, load_json
 from talks.importers.rst import rst_to_markdown
 from talks.models import Conference, Day, Link, LinkKind, Note, TaggedTalk, Talk, TalkSpeaker
@@ -875,6 +876,37 @@ def test_real_event_folders_import_and_export_unchanged(tmp_path):
     for folder in folders:
         out = export_pyvideo(Conference.objects.get(external_id=folder.name), tmp_path)
         assert _tree(out) == _tree(folder)
+
+
+def test_a_long_import_keeps_postgresql_planner_statistics_current(tmp_path, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics; SQLite keeps none unless asked")
+    # Statistics that count no talks make every join a scan per row: minutes per
+    # query at the archive's size. The import analyzes the tables it fills when
+    # the estimate falls under half of the talks it has written.
+    monkeypatch.setattr(PlannerStatistics, "MIN_TALKS", 3)
+
+    def reltuples():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", ["talks_talk"])
+            return cursor.fetchone()[0]
+
+    def events(first, count):
+        for n in range(first, first + count):
+            write_event(tmp_path / str(first), f"pelican-con-{n}", {"a": video(), "b": video()})
+        return tmp_path / str(first)
+
+    import_pyvideo([events(2000, 3)])
+    # Never analyzed (-1) until the second event (4 talks); 4 is then at least half of 6.
+    assert reltuples() == 4
+
+    # What CI met: another session analyzed the tables before this one's rows were
+    # committed, and counted none of them.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE pg_class SET reltuples = 0 WHERE relname = 'talks_talk'")
+    import_pyvideo([events(2100, 2)])
+
+    assert reltuples() == 10 == Talk.objects.count()
 
 
 def _archive_contents(tarball: Path) -> tuple[int, int, set[int]]:

@@ -252,10 +252,11 @@ class _Pending:
                 .distinct()
             )
         if talk_ids and self.announced:
-            talk_ids = set(
+            # Talks deleted meanwhile are in no conference any more: they stay, so
+            # that their rows leave the index.
+            talk_ids -= set(
                 Talk.objects.using(self.alias)
-                .filter(pk__in=talk_ids)
-                .exclude(conference_id__in=self.announced)
+                .filter(pk__in=talk_ids, conference_id__in=self.announced)
                 .values_list("pk", flat=True)
             )
         if talk_ids:

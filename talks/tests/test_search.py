@@ -667,6 +667,29 @@ def test_an_import_indexes_each_talk_it_writes_once(committed, tmp_path):
     assert sorted(found("gannet")) == ["Pelican talk 0", "Pelican talk 1"]
 
 
+def test_a_talk_an_import_removes_leaves_the_index(committed, tmp_path):
+    event = tmp_path / "pelican-con-2021"
+    (event / "videos").mkdir(parents=True)
+    (event / "category.json").write_text(json.dumps({"title": "Pelican Con 2021"}))
+    for n in (1, 2):
+        record = {"id": n, "title": f"Pelican talk {n}", "recorded": "2021-06-01"}
+        (event / "videos" / f"t{n}.json").write_text(json.dumps(record))
+    with committed():
+        import_pyvideo([event])
+    assert sorted(found("pelican")) == ["Pelican talk 1", "Pelican talk 2"]
+
+    # Listed in NO_PUBLISH.json after its import: the next import deletes the talk,
+    # while it updates the other (so the import is announced and reindexed).
+    (tmp_path / "NO_PUBLISH.json").write_text("[2]")
+    record = {"id": 1, "title": "Pelican talk one", "recorded": "2021-06-01"}
+    (event / "videos" / "t1.json").write_text(json.dumps(record))
+    with committed():
+        import_pyvideo([tmp_path])
+
+    assert found("pelican") == ["Pelican talk one"]
+    assert search_index_size() == 1  # no row left behind for the deleted talk
+
+
 def test_import_signal_drops_unpublished_talks(committed):
     with committed():
         talk = make_talk(title="Pelican talk")

@@ -31,38 +31,12 @@ from talks.tests.factories import (
     make_speaker,
     make_talk,
 )
+from talks.tests.pyvideo_samples import video, write_event, write_json
 
 pytestmark = pytest.mark.django_db
 
 REAL_DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "pyvideo"
 MODELS = (Conference, Day, Talk, Speaker, TalkSpeaker, Link, Tag, TaggedTalk, Note)
-
-
-def video(**overrides) -> dict:
-    record = {
-        "title": "Making Things Fast",
-        "speakers": ["Ada Lovelace"],
-        "recorded": "2021-06-01",
-        "description": "A talk about `speed <https://speed.example.org/>`_.",
-        "videos": [{"type": "youtube", "url": "https://www.youtube.com/watch?v=abc123"}],
-    }
-    record.update(overrides)
-    return record
-
-
-def write_json(path: Path, data) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = data if isinstance(data, str) else json.dumps(data, indent=2, sort_keys=True) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_event(root: Path, folder: str, videos: dict, *, category=None) -> Path:
-    event = root / folder
-    write_json(event / "category.json", category or {"title": "PyTest Con 2021"})
-    for name, record in videos.items():
-        write_json(event / "videos" / f"{name}.json", record)
-    return event
 
 
 def make_targz(root: Path, dest: Path, *, extra=()) -> Path:

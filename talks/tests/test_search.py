@@ -1,6 +1,5 @@
 import datetime
 import io
-import json
 import re
 
 import pytest
@@ -27,6 +26,7 @@ from talks.tests.factories import (
     make_speaker,
     make_talk,
 )
+from talks.tests.pyvideo_samples import video, write_event, write_json
 
 pytestmark = pytest.mark.django_db
 
@@ -645,16 +645,8 @@ def test_import_signal_reindexes_conferences_in_bulk(committed):
 def test_an_import_indexes_each_talk_it_writes_once(committed, tmp_path):
     # The conference row the import saves would reindex its talks on commit, and the
     # import's announcement reindexes them again: the first is left to the second.
-    event = tmp_path / "pelican-con-2021"
-    (event / "videos").mkdir(parents=True)
-    (event / "category.json").write_text(json.dumps({"title": "Pelican Con 2021"}))
-    for n in range(2):
-        record = {
-            "title": f"Pelican talk {n}",
-            "speakers": ["Ann Gannet"],
-            "recorded": "2021-06-01",
-        }
-        (event / "videos" / f"t{n}.json").write_text(json.dumps(record))
+    talks = {f"t{n}": video(title=f"Pelican talk {n}", speakers=["Ann Gannet"]) for n in range(2)}
+    event = write_event(tmp_path, "pelican-con-2021", talks)
 
     with CaptureQueriesContext(connection) as queries, committed():
         import_pyvideo([event])
@@ -668,21 +660,16 @@ def test_an_import_indexes_each_talk_it_writes_once(committed, tmp_path):
 
 
 def test_a_talk_an_import_removes_leaves_the_index(committed, tmp_path):
-    event = tmp_path / "pelican-con-2021"
-    (event / "videos").mkdir(parents=True)
-    (event / "category.json").write_text(json.dumps({"title": "Pelican Con 2021"}))
-    for n in (1, 2):
-        record = {"id": n, "title": f"Pelican talk {n}", "recorded": "2021-06-01"}
-        (event / "videos" / f"t{n}.json").write_text(json.dumps(record))
+    talks = {f"t{n}": video(id=n, title=f"Pelican talk {n}") for n in (1, 2)}
+    event = write_event(tmp_path, "pelican-con-2021", talks)
     with committed():
         import_pyvideo([event])
     assert sorted(found("pelican")) == ["Pelican talk 1", "Pelican talk 2"]
 
     # Listed in NO_PUBLISH.json after its import: the next import deletes the talk,
     # while it updates the other (so the import is announced and reindexed).
-    (tmp_path / "NO_PUBLISH.json").write_text("[2]")
-    record = {"id": 1, "title": "Pelican talk one", "recorded": "2021-06-01"}
-    (event / "videos" / "t1.json").write_text(json.dumps(record))
+    write_json(tmp_path / "NO_PUBLISH.json", [2])
+    write_json(event / "videos" / "t1.json", video(id=1, title="Pelican talk one"))
     with committed():
         import_pyvideo([tmp_path])
 

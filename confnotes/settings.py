@@ -97,6 +97,13 @@ for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1
     DATABASES[f"replica{_n}"] = environ.Env.db_url_config(_url)
     DATABASES[f"replica{_n}"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["confnotes.routers.PrimaryReplicaRouter"]
+# Persistent connections, kept per worker for DJANGO_CONN_MAX_AGE seconds
+# (a URL's own ?conn_max_age= wins). Opening one per request cost every
+# uncached SQLite page 1.5-2 ms: the connection, its pragmas and a cold page
+# cache (docs/benchmarks.md). A connection that went bad is replaced before use.
+for _db in DATABASES.values():
+    _db.setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=600))
+    _db["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the writer work at once; a busy timeout waits for
     # the writer instead of failing at once with "database is locked".

@@ -66,6 +66,23 @@ def test_settings_read_postgres_redis_hosts_and_replicas_from_urls():
     assert hosts == ["notes.example.org", "www.notes.example.org"]
 
 
+def test_settings_keep_database_connections_unless_told_otherwise():
+    base = {"DJANGO_DEBUG": "1", "DATABASE_REPLICA_URLS": "postgres://app@db2.internal/confnotes"}
+    kept = _settings_with(base, "s.DATABASES")
+    per_request = _settings_with({**base, "DJANGO_CONN_MAX_AGE": "0"}, "s.DATABASES")
+    from_url = _settings_with(
+        {**base, "DATABASE_URL": "postgres://app@db1.internal/confnotes?conn_max_age=5"},
+        "s.DATABASES",
+    )
+
+    assert [(db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]) for db in kept.values()] == [
+        (600, True),
+        (600, True),
+    ]
+    assert [db["CONN_MAX_AGE"] for db in per_request.values()] == [0, 0]
+    assert from_url["default"]["CONN_MAX_AGE"] == 5
+
+
 def test_settings_put_media_on_object_storage_when_a_bucket_is_set():
     storages = _settings_with(
         {

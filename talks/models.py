@@ -296,11 +296,11 @@ class Kind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# What no list of talks prints: Markdown sources (their HTML is printed), the source
-# records kept for export (decoding their JSON cost a day page 0.4 ms), and the
-# conference's and day's own texts, fetched once per talk by the joins.
+# What no list of talks prints: abstracts (only the talk's own page shows one), the
+# source records kept for export (decoding their JSON cost a day page 0.4 ms), and
+# the conference's and day's own texts, fetched once per talk by the joins.
 LIST_DEFERRED = (
-    "abstract", "extra",
+    "abstract", "abstract_html", "extra",
     "conference__recap", "conference__recap_html", "conference__extra",
     "day__summary", "day__summary_html",
 )  # fmt: skip

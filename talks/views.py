@@ -197,7 +197,15 @@ def day_detail(request, conference, day):
         return _redirect(request, old.day.get_absolute_url())
     current = days[index]
     notes_qs = Note.objects.select_related("author")
-    talks = list(Talk.objects.for_list().with_link_health().filter(day=current).with_links())
+    # Every talk is of this day and its conference, both fetched above: joined
+    # in again, they cost the page 60 more model instances.
+    talks = list(
+        Talk.objects.for_list()
+        .select_related(None)
+        .with_link_health()
+        .filter(day=current)
+        .with_links()
+    )
     notes_by_talk = {talk.pk: [] for talk in talks}
     day_notes = []
     # By the talks' keys rather than a join on their day, and drafts dropped
@@ -212,7 +220,8 @@ def day_detail(request, conference, day):
         else:
             notes_by_talk[note.talk_id].append(note)
     for talk in talks:
-        talk.day = current  # already fetched; spares a lookup per talk
+        talk.conference = current.conference
+        talk.day = current
         talk.page_notes = notes_by_talk[talk.pk]
     return render(
         request,

@@ -73,8 +73,16 @@ ROOT_URLCONF = "confnotes.urls"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The public pages (templates/): Jinja2, compiled to Python (confnotes/jinja2.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "confnotes.jinja2.environment"},
+    },
+    {
+        # The admin, forms and Django's own pages.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -112,11 +112,8 @@ def home(request):
         .filter(pk__in=latest.values("pk")[:12])
         .order_by("-start_date", "name")
     )
-    return render(
-        request,
-        "talks/home.html",
-        {"latest_notes": notes, "conferences": conferences},
-    )
+    groups = [(year, list(items)) for year, items in groupby(conferences, key=lambda c: c.year)]
+    return render(request, "talks/home.html", {"latest_notes": notes, "groups": groups})
 
 
 def conference_list(request, year=None):

@@ -26,6 +26,7 @@ import shutil
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -216,16 +217,16 @@ class _Exporter:
 
     def discover_html(self, html: str, base: str, url: str) -> None:
         for _prefix, _quote, value in _ATTRIBUTE.findall(html):
-            self.enqueue(self.internal(_unescape(value), base), url)
+            self.enqueue(self.internal(unescape(value), base), url)
 
     def discover_text(self, text: str, url: str) -> None:
         # Feeds, sitemaps, calendars and robots.txt name pages by absolute URL;
         # calendars fold long lines, so unfold them first.
         text = text.replace("\r\n ", "").replace("\n ", "")
         for found in re.findall(re.escape(self.origin) + r"""[^\s"'<>]*""", text):
-            self.enqueue(self.internal(_unescape(found)), url)
+            self.enqueue(self.internal(unescape(found)), url)
         for _prefix, _quote, value in _ATTRIBUTE.findall(text):
-            self.enqueue(self.internal(_unescape(value)), url)
+            self.enqueue(self.internal(unescape(value)), url)
 
     def copy_asset(self, url: str, referrer: str) -> None:
         path = unquote(url.partition("?")[0])
@@ -291,7 +292,7 @@ class _Exporter:
 
             def replace(match, folder=folder, base=base):
                 prefix, quote_char, value = match.groups()
-                raw = _unescape(value)
+                raw = unescape(value)
                 if raw.startswith(("http://", "https://", "//")):
                     return match.group(0)  # canonical and other absolute links stay absolute
                 url = self.internal(raw, base)
@@ -333,10 +334,6 @@ def _old_slug_paths() -> list[str]:
 def _query_dict(query: str) -> dict[str, str]:
     key, _, value = query.partition("=")
     return {key: value} if key else {}
-
-
-def _unescape(value: str) -> str:
-    return value.replace("&amp;", "&").replace("&#x27;", "'").replace("&quot;", '"')
 
 
 def _static_source(name: str):

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils.html import escape
+from markupsafe import escape  # how the public pages (Jinja2) escape
 from PIL import Image
 
 from speakers.models import Speaker

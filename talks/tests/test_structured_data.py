@@ -69,7 +69,7 @@ def test_conference_page_has_previews_and_an_event(client):
 
     url = f"http://testserver{conference.get_absolute_url()}"
     assert head.meta["og:title"] == 'The "Quoted" Conf'
-    assert 'content="The &quot;Quoted&quot; Conf"' in html
+    assert 'content="The &#34;Quoted&#34; Conf"' in html
     assert head.meta["og:description"] == head.meta["description"]
     assert head.meta["description"].startswith(
         'The "Quoted" Conf, Expo Hall, Lisbon, Portugal: 2 talks'

@@ -1,7 +1,10 @@
-"""{% speaker_links %} and {% tag_links %}: escaped names, program order, quoted slugs."""
+"""speaker_links() and tag_links() of the public pages: escaped names, program order,
+quoted slugs; and the template engine's Django filters."""
+
+import datetime
 
 import pytest
-from django.template import Context, Template
+from django.template import engines
 
 from talks.models import Talk
 from talks.tests.factories import make_speaker, make_talk
@@ -9,8 +12,8 @@ from talks.tests.factories import make_speaker, make_talk
 pytestmark = pytest.mark.django_db
 
 
-def _render(source, talk):
-    return Template("{% load talklinks %}" + source).render(Context({"talk": talk}))
+def _render(source, talk=None, **context):
+    return engines["jinja2"].from_string(source).render({"talk": talk, **context})
 
 
 def _fetched(talk):
@@ -42,13 +45,13 @@ def _speakers(*names):
 def test_speaker_links_in_program_order(names, expected):
     talk = _fetched(make_talk(speakers=_speakers(*names)))
 
-    assert _render("{% speaker_links talk %}", talk) == expected + "\n"
+    assert _render("{{ speaker_links(talk) }}", talk) == expected
 
 
 def test_tag_links_quote_non_ascii_slugs_and_escape_names():
     talk = _fetched(make_talk(tags=["web", "Café <culture>"]))
 
-    html = _render("{% tag_links talk %}", talk)
+    html = _render("{{ tag_links(talk) }}", talk)
 
     assert html.startswith('<ul class="tags" aria-label="Tags"><li>')
     assert '<a href="/tags/web/" rel="tag">web</a>' in html
@@ -57,7 +60,7 @@ def test_tag_links_quote_non_ascii_slugs_and_escape_names():
 
 
 def test_no_tags_print_no_list():
-    assert _render("{% tag_links talk %}", _fetched(make_talk())) == "\n"
+    assert _render("{{ tag_links(talk) }}", _fetched(make_talk())) == ""
 
 
 def test_links_work_without_prefetching(django_assert_num_queries):
@@ -65,8 +68,8 @@ def test_links_work_without_prefetching(django_assert_num_queries):
     plain = Talk.objects.get(pk=talk.pk)
 
     with django_assert_num_queries(2):
-        speakers = _render("{% speaker_links talk %}", plain)
-        tags = _render("{% tag_links talk %}", plain)
+        speakers = _render("{{ speaker_links(talk) }}", plain)
+        tags = _render("{{ tag_links(talk) }}", plain)
 
     assert 'href="/speakers/ada-lovelace/">Ada Lovelace</a>' in speakers
     assert 'href="/tags/python/"' in tags
@@ -76,4 +79,22 @@ def test_prefetched_talks_print_without_queries(django_assert_num_queries):
     talk = _fetched(make_talk(speakers=_speakers("Ada Lovelace"), tags=["python"]))
 
     with django_assert_num_queries(0):
-        _render("{% speaker_links talk %}{% tag_links talk %}", talk)
+        _render("{{ speaker_links(talk) }}{{ tag_links(talk) }}", talk)
+
+
+def test_filters_print_as_django_templates_did(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    published = datetime.datetime(2019, 9, 23, 22, 30, tzinfo=datetime.UTC)
+
+    html = _render(
+        "{{ when|date('Y-m-d\\\\TH:i:sO') }} {{ when|date('j M Y') }} {{ start|time('H:i') }} "
+        "{{ one|pluralize }}{{ two|pluralize }} {{ handle|urlencode }} {{ missing.deep.attr }}|",
+        when=published,
+        start=datetime.time(9, 5),
+        one=1,
+        two=2,
+        handle="a b/c",
+    )
+
+    # In the site's time zone, as Django's templates print datetimes.
+    assert html == "2019-09-24T00:30:00+0200 24 Sep 2019 09:05 s a%20b/c |"

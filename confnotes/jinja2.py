@@ -1,0 +1,61 @@
+"""The template engine of the public pages: Jinja2, with Django's filters and URLs.
+
+The pages in templates/ are Jinja2 templates; the admin keeps Django's own
+engine. Jinja2 compiles a template to Python code once, where Django's engine
+walks a tree of nodes on every render: a 30-item day page took 3.8 ms to
+render with Django's engine (docs/benchmarks.md has what it takes now).
+
+Values print escaped (autoescape); what Django marks safe (sanitized Markdown
+HTML, format_html) prints as it is. Filters keep the Django names and
+behaviour the pages rely on: `date`, `time`, `pluralize`, `urlencode`.
+"""
+
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.timezone import template_localtime
+from jinja2 import ChainableUndefined, Environment
+
+from talks import templating
+from talks.paths import slug_path
+
+
+def url(name: str, *args, **kwargs) -> str:
+    """`{% url %}`: `url("talks:tag_detail", slug=tag.slug)`."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def date(value, fmt: str | None = None) -> str:
+    """Django's `date` filter, in the current time zone as Django's templates print it."""
+    return defaultfilters.date(template_localtime(value), fmt)
+
+
+def time(value, fmt: str | None = None) -> str:
+    return defaultfilters.time(template_localtime(value), fmt)
+
+
+def environment(**options) -> Environment:
+    # Like Django's templates, a missing value prints as nothing, even several
+    # attributes deep (`talks[0].day.date.year` of an empty list), with debug on
+    # or off (Django's backend would pick a different one for each).
+    options["undefined"] = ChainableUndefined
+    env = Environment(**options)
+    env.globals.update(
+        url=url,
+        path=slug_path,  # a slug-addressed URL without a reverse(): talks/paths.py
+        static=static,
+        absolute_uri=templating.absolute_uri,
+        speaker_links=templating.speaker_links,
+        tag_links=templating.tag_links,
+        conference_json_ld=templating.conference_json_ld,
+        talk_json_ld=templating.talk_json_ld,
+        speaker_json_ld=templating.speaker_json_ld,
+    )
+    env.filters.update(
+        date=date,
+        time=time,
+        pluralize=defaultfilters.pluralize,
+        urlencode=defaultfilters.urlencode,
+        wayback=templating.wayback,
+    )
+    return env

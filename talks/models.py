@@ -50,7 +50,14 @@ class ConferenceQuerySet(models.QuerySet):
         return self.filter(published=True)
 
     def for_list(self):
-        return self.annotate(talk_count=models.Count("talks", filter=Q(talks__day__published=True)))
+        """What lists of conferences print: not their recaps, nor the source records."""
+        return self.defer("recap", "recap_html", "extra")
+
+
+def talk_counts() -> dict[int, int]:
+    """{conference id: talks on its published days} over the whole archive."""
+    talks = Talk.objects.filter(day__published=True).order_by()
+    return dict(talks.values_list("conference_id").annotate(models.Count("pk")))
 
 
 class ConferenceManager(models.Manager.from_queryset(ConferenceQuerySet)):

@@ -39,9 +39,12 @@ def test_home_lists_published_notes_and_conferences(client):
 def test_home_query_count_constant(client, django_assert_num_queries, size):
     for _ in range(size):
         make_full_day(2)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # notes, conferences, and every conference's talk count
         response = client.get("/")
+    with django_assert_num_queries(2):  # the counts are kept until content changes
+        again = client.get("/?fresh=1")
     assert response.content.decode().count('class="meta">by ') == 3 * size
+    assert again.content == response.content
 
 
 def test_archive_groups_by_year_and_hides_drafts(client):
@@ -77,9 +80,29 @@ def test_archive_year_page_lists_only_that_year(client):
 def test_archive_query_count_constant(client, django_assert_num_queries, size):
     for _ in range(size):
         make_full_day(2)
-    with django_assert_num_queries(3):
+    # The years, the ordered ids, the page's conferences and every talk count...
+    with django_assert_num_queries(4):
         response = client.get("/conferences/")
+    # ...of which only the page's rows are read again until content changes.
+    with django_assert_num_queries(1):
+        again = client.get("/conferences/?fresh=1")
     assert response.content.decode().count("2 talks") == size
+    assert again.content == response.content
+
+
+def test_archive_counts_and_years_follow_content_changes(client):
+    day = make_full_day(2)
+    client.get("/conferences/")  # keeps the counts and the years
+
+    make_talk(make_day(day.conference))
+    make_conference(name="Later Conf", start_date=datetime.date(2031, 5, 1), end_date=None)
+    html = client.get("/conferences/").content.decode()
+
+    assert "3 talks" in html and "Later Conf" in html
+    assert 'href="/conferences/2031/"' in html
+    day.published = False
+    day.save()
+    assert "1 talk</span>" in client.get("/conferences/").content.decode()
 
 
 def test_archive_paginates_and_refuses_bad_page_numbers(client):

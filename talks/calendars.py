@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from icalendar import Calendar, Event
 
-from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk, speakers_prefetch
+from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk
 from talks.paths import slug_path
 from talks.structured_data import conference_timezone, talk_times
 
@@ -46,7 +46,7 @@ def _text(value: str) -> str:
 
 
 def _speaker_names(talk) -> str:
-    names = [ts.speaker.name for ts in talk.listed_speakers()]
+    names = [speaker.name for speaker in talk.listed_speakers()]
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
@@ -56,7 +56,7 @@ def _timed_talks(**filters) -> list[Talk]:
     return list(
         Talk.objects.filter(start_time__isnull=False, **filters)
         .select_related("day")
-        .prefetch_related(speakers_prefetch())
+        .with_speakers()
         .only(*_TALK_FIELDS)
         .order_by("day__date", "start_time", "position", "pk")
     )

@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from confnotes.markdown import html_to_text
 from speakers.models import SpeakerAlias
-from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker, speakers_prefetch
+from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker
 
 logger = logging.getLogger(__name__)
 
@@ -621,7 +621,7 @@ def search_talks(
         .published()
         .filter(pk__in=list(rows))
         .select_related("conference", "day")
-        .prefetch_related(speakers_prefetch())
+        .with_speakers()
     )
 
     def order(talk):  # as the database chose the page: rank, then id

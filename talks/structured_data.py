@@ -105,8 +105,7 @@ def conference_event(conference, talks, *, absolute) -> dict:
     """schema.org Event of a conference; `talks` are its listed talks with speakers."""
     performers, seen = [], set()
     for talk in talks:
-        for talk_speaker in talk.listed_speakers():
-            speaker = talk_speaker.speaker
+        for speaker in talk.listed_speakers():
             if speaker.pk not in seen and len(performers) < MAX_CONFERENCE_PERFORMERS:
                 seen.add(speaker.pk)
                 performers.append(_person(speaker, absolute))
@@ -144,7 +143,7 @@ def talk_structured_data(talk, *, absolute) -> list[dict]:
             "description": description,
             "inLanguage": talk.language,
             "location": _place(conference, talk.room),
-            "performer": [_person(ts.speaker, absolute) for ts in talk.listed_speakers()],
+            "performer": [_person(speaker, absolute) for speaker in talk.listed_speakers()],
             "superEvent": {
                 "@type": "Event",
                 "name": conference.name,

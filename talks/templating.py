@@ -21,10 +21,10 @@ def speaker_links(talk):
     links = [
         format_html(
             '<a href="{}">{}</a>',
-            slug_path("talks:speaker_detail", slug=ts.speaker.slug),
-            ts.speaker.name,
+            slug_path("talks:speaker_detail", slug=speaker.slug),
+            speaker.name,
         )
-        for ts in talk.listed_speakers()
+        for speaker in talk.listed_speakers()
     ]
     if len(links) > 1:
         return mark_safe(", ".join(links[:-1]) + " and " + links[-1])

@@ -10,10 +10,14 @@ HTML, format_html) prints as it is. Filters keep the Django names and
 behaviour the pages rely on: `date`, `time`, `pluralize`, `urlencode`.
 """
 
+import datetime
+from functools import lru_cache
+
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
 
 from talks import templating
@@ -27,7 +31,15 @@ def url(name: str, *args, **kwargs) -> str:
 
 def date(value, fmt: str | None = None) -> str:
     """Django's `date` filter, in the current time zone as Django's templates print it."""
+    if type(value) is datetime.date:  # no time zone: the text depends on the language only
+        return _date_text(value, fmt, get_language())
     return defaultfilters.date(template_localtime(value), fmt)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: datetime.date, fmt: str | None, language: str) -> str:
+    # A list of 50 talks prints about 100 dates, most of them the same few days.
+    return defaultfilters.date(value, fmt)
 
 
 def time(value, fmt: str | None = None) -> str:

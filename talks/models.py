@@ -315,6 +315,9 @@ LIST_DEFERRED = (
 )  # fmt: skip
 
 
+KIND_LABELS = dict(Kind.choices)
+
+
 class ListedSpeaker(NamedTuple):
     """A speaker as a talk's row prints one (`Talk.listed_speakers()`): a name and a link."""
 
@@ -537,6 +540,11 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
             return None
         start = timezone.datetime.combine(self.day.date, self.start_time)
         return (start + self.duration).time()
+
+    @property
+    def kind_label(self) -> str:
+        """`get_kind_display()` for lists: a dict lookup, not Django's search of the choices."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def video_embed_url(self) -> str:

@@ -10,7 +10,7 @@ gives.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from django.urls import get_script_prefix, reverse
 
@@ -24,9 +24,15 @@ def _template(name: str, keys: tuple[str, ...], script_prefix: str) -> str:
 
 def slug_path(name: str, **slugs: str) -> str:
     """`reverse(name, kwargs=slugs)` for URLs whose arguments are all slugs."""
-    if not all(_PLAIN_SLUG.fullmatch(value) for value in slugs.values()):
-        return reverse(name, kwargs=slugs)
-    path = _template(name, tuple(slugs), get_script_prefix())
-    for key, value in slugs.items():
+    return _slug_path(name, tuple(slugs.items()), get_script_prefix())
+
+
+@lru_cache(maxsize=16384)
+def _slug_path(name: str, slugs: tuple[tuple[str, str], ...], script_prefix: str) -> str:
+    # Kept: a list page prints the same conference and speaker paths many times.
+    if not all(_PLAIN_SLUG.fullmatch(value) for _key, value in slugs):
+        return reverse(name, kwargs=dict(slugs))
+    path = _template(name, tuple(key for key, _value in slugs), script_prefix)
+    for key, value in slugs:
         path = path.replace(f"__confnotes_{key}__", value)
     return path

@@ -7,9 +7,9 @@ over the lists `Talk.objects.for_list()` prefetched, with every URL built by
 talks.paths.slug_path: no template, no `reverse()` and no taggit manager per row.
 """
 
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from talks import structured_data
 from talks.linkhealth import wayback_url
@@ -19,16 +19,13 @@ from talks.paths import slug_path
 def speaker_links(talk):
     """“<a>A</a>, <a>B</a> and <a>C</a>”: the talk's speakers in program order."""
     links = [
-        format_html(
-            '<a href="{}">{}</a>',
-            slug_path("talks:speaker_detail", slug=speaker.slug),
-            speaker.name,
-        )
+        f'<a href="{escape(slug_path("talks:speaker_detail", slug=speaker.slug))}">'
+        f"{escape(speaker.name)}</a>"
         for speaker in talk.listed_speakers()
     ]
     if len(links) > 1:
-        return mark_safe(", ".join(links[:-1]) + " and " + links[-1])
-    return mark_safe("".join(links))
+        return Markup(", ".join(links[:-1]) + " and " + links[-1])
+    return Markup("".join(links))
 
 
 def tag_links(talk):
@@ -37,11 +34,11 @@ def tag_links(talk):
     if not tags:
         return ""
     items = "".join(
-        f'<li><a href="{conditional_escape(slug_path("talks:tag_detail", slug=tag.slug))}" '
-        f'rel="tag">{conditional_escape(tag.name)}</a></li>'
+        f'<li><a href="{escape(slug_path("talks:tag_detail", slug=tag.slug))}" '
+        f'rel="tag">{escape(tag.name)}</a></li>'
         for tag in tags
     )
-    return mark_safe(f'<ul class="tags" aria-label="Tags">{items}</ul>')
+    return Markup(f'<ul class="tags" aria-label="Tags">{items}</ul>')
 
 
 def wayback(url: str, year: int | None = None) -> str:

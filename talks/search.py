@@ -516,7 +516,10 @@ class _Backend:
         each join costs a lookup per match."""
         sql = self.search_from
         if talk or self.needs_talk:
-            sql += f" JOIN {TALK_TABLE} t ON t.id = {self.id_col}"
+            # Only the talk's conference and kind are read: from the talk_facets
+            # index, which SQLite picks over the table only with statistics.
+            indexed_by = " INDEXED BY talk_facets" if self.vendor == "sqlite" else ""
+            sql += f" JOIN {TALK_TABLE} t{indexed_by} ON t.id = {self.id_col}"
         if self.needs_conference:
             sql += f" JOIN {CONFERENCE_TABLE} c ON c.id = t.conference_id"
         return sql

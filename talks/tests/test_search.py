@@ -331,6 +331,19 @@ def test_facets_count_matches(two_conferences):
     }
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_facets_read_talks_from_their_index_not_their_rows(two_conferences):
+    with CaptureQueriesContext(connection) as queries:
+        search_talks("python", filters=SearchFilters(kind="talk"))
+    facet_sql = queries.captured_queries[0]["sql"]
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {facet_sql}")
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+
+    assert "USING COVERING INDEX talk_facets" in plan, plan
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [

@@ -26,7 +26,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from confnotes.markdown import html_to_text
 from speakers.models import SpeakerAlias
-from talks.models import Conference, Kind, Note, TaggedTalk, Talk, TalkSpeaker
+from talks.models import (
+    LIST_DEFERRED,
+    Conference,
+    Kind,
+    Note,
+    TaggedTalk,
+    Talk,
+    TalkSpeaker,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -624,6 +632,7 @@ def search_talks(
         .published()
         .filter(pk__in=list(rows))
         .select_related("conference", "day")
+        .defer(*LIST_DEFERRED)
         .with_speakers()
     )
 

@@ -31,19 +31,23 @@ def url(name: str, *args, **kwargs) -> str:
 
 def date(value, fmt: str | None = None) -> str:
     """Django's `date` filter, in the current time zone as Django's templates print it."""
-    if type(value) is datetime.date:  # no time zone: the text depends on the language only
-        return _date_text(value, fmt, get_language())
+    if type(value) is datetime.date:
+        return _remembered(defaultfilters.date, value, fmt, get_language())
     return defaultfilters.date(template_localtime(value), fmt)
 
 
-@lru_cache(maxsize=4096)
-def _date_text(value: datetime.date, fmt: str | None, language: str) -> str:
-    # A list of 50 talks prints about 100 dates, most of them the same few days.
-    return defaultfilters.date(value, fmt)
-
-
 def time(value, fmt: str | None = None) -> str:
+    if type(value) is datetime.time and value.tzinfo is None:
+        return _remembered(defaultfilters.time, value, fmt, get_language())
     return defaultfilters.time(template_localtime(value), fmt)
+
+
+@lru_cache(maxsize=4096)
+def _remembered(format_filter, value, fmt: str | None, language: str) -> str:
+    # A date or a time of day without a time zone prints the same in every
+    # request of a language, and a list of 50 talks prints about 100 of them,
+    # most of them the same few.
+    return format_filter(value, fmt)
 
 
 def environment(**options) -> Environment:

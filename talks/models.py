@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from functools import cache
 from typing import NamedTuple
@@ -330,6 +331,20 @@ class ListedSpeaker(NamedTuple):
         return slug_path("talks:speaker_detail", slug=self.slug)
 
 
+class ListedLink(NamedTuple):
+    """A typed link as a talk's row prints it (`Talk.listed_links()`), with its health."""
+
+    pk: int
+    kind: str
+    url: str
+    title: str
+    failing_since: datetime.datetime | None  # set when its URL is broken
+
+    @property
+    def kind_label(self) -> str:
+        return LINK_KIND_LABELS.get(self.kind, self.kind)
+
+
 class ListedTag(NamedTuple):
     """A tag as a talk's row prints one (`Talk.listed_tags()`)."""
 
@@ -373,6 +388,17 @@ def _tags_sql() -> str:
     )
 
 
+@cache
+def _links_sql() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT l.talk_id, l.id, l.kind, l.url, l.title, c.failing_since "
+        f"FROM {qn(Link._meta.db_table)} l "
+        f"LEFT JOIN {qn(LinkCheck._meta.db_table)} c ON c.url = l.url AND c.broken "
+        "WHERE l.talk_id IN ({ids}) ORDER BY l.talk_id, l.position, l.id"
+    )
+
+
 def _load_speakers(talks, using):
     rows = _rows_by_talk(talks, using, _speakers_sql)
     for talk in talks:
@@ -383,6 +409,19 @@ def _load_tags(talks, using):
     rows = _rows_by_talk(talks, using, _tags_sql)
     for talk in talks:
         talk.tag_rows = [ListedTag(*row) for row in rows[talk.pk]]
+
+
+def _load_links(talks, using):
+    rows = _rows_by_talk(talks, using, _links_sql)
+    for talk in talks:
+        talk.link_rows = [ListedLink(*row[:4], _aware(row[4])) for row in rows[talk.pk]]
+
+
+def _aware(value):
+    # SQLite gives the naive UTC datetime Django stored; PostgreSQL an aware one.
+    if value is not None and timezone.is_naive(value):
+        return value.replace(tzinfo=datetime.UTC)
+    return value
 
 
 class TalkQuerySet(models.QuerySet):
@@ -436,14 +475,8 @@ class TalkQuerySet(models.QuerySet):
         return self._with_rows(_load_speakers)
 
     def with_links(self):
-        """Prefetch the typed links with their health, for `Talk.listed_links()`."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "links",
-                queryset=Link.objects.with_health().order_by("position", "pk"),
-                to_attr="link_rows",
-            )
-        )
+        """Load the typed links with their health, for `Talk.listed_links()`."""
+        return self._with_rows(_load_links)
 
     def with_link_health(self):
         """Annotate `slides_failing_since` and `video_failing_since`: set when that link is broken."""
@@ -672,6 +705,9 @@ class LinkKind(models.TextChoices):
     OTHER = "other", "Link"
 
 
+LINK_KIND_LABELS = dict(LinkKind.choices)
+
+
 class LinkQuerySet(models.QuerySet):
     def with_health(self):
         """Annotate `failing_since`: set when the link's URL is broken."""
@@ -705,6 +741,10 @@ class Link(models.Model):
         return (*self.talk.natural_key(), self.url)
 
     natural_key.dependencies = ["talks.talk"]
+
+    @property
+    def kind_label(self) -> str:
+        return LINK_KIND_LABELS.get(self.kind, self.kind)
 
 
 # ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
@@ -26,7 +26,14 @@ from talks.paths import slug_path
 
 def url(name: str, *args, **kwargs) -> str:
     """`{% url %}`: `url("talks:tag_detail", slug=tag.slug)`."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    return _reversed(name, args, tuple(kwargs.items()), get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=4096)
+def _reversed(name, args, kwargs, script_prefix, urlconf) -> str:
+    # Every page prints the same dozen links (the site's navigation, its feeds);
+    # reverse() walks the URL patterns for each of them.
+    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
 
 
 def date(value, fmt: str | None = None) -> str:

@@ -4,7 +4,7 @@ from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, connections, models
+from django.db import connection, connections, models, router
 from django.db.models import Q
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -484,6 +484,47 @@ class TalkQuerySet(models.QuerySet):
             slides_failing_since=broken_since("slides_url"),
             video_failing_since=broken_since("video_url"),
         )
+
+
+@cache
+def _day_talks_sql() -> str:
+    qn = connection.ops.quote_name
+    columns = ", ".join(
+        f"t.{qn(field.column)}"
+        for field in Talk._meta.concrete_fields
+        if field.name not in LIST_DEFERRED
+    )
+    checks = qn(LinkCheck._meta.db_table)
+    return (
+        f"SELECT {columns}, slides.failing_since AS slides_failing_since, "
+        f"video.failing_since AS video_failing_since FROM {qn(Talk._meta.db_table)} t "
+        f"LEFT JOIN {checks} slides ON slides.url = t.slides_url AND slides.broken "
+        f"LEFT JOIN {checks} video ON video.url = t.video_url AND video.broken "
+        "WHERE t.day_id = %s ORDER BY t.position, t.start_time, t.id"
+    )
+
+
+def talks_of_day(day) -> list:
+    """The talks of `day` in program order, with everything the day page prints:
+    speakers, tags, typed links and the health of every link.
+
+    As `Talk.objects.for_list().with_link_health().with_links().filter(day=day)`
+    would give them, in the same number of queries, but from plain SQL: Django
+    took about 1 ms to build and compile that query with its two link-health
+    subqueries, five times what the database took to run it, on the page every
+    reader opens first.
+    """
+    using = router.db_for_read(Talk)
+    talks = list(Talk.objects.db_manager(using).raw(_day_talks_sql(), [day.pk]))
+    for talk in talks:
+        talk.slides_failing_since = _aware(talk.slides_failing_since)
+        talk.video_failing_since = _aware(talk.video_failing_since)
+        talk.conference = day.conference
+        talk.day = day
+    if talks:
+        for load in (_load_speakers, _load_tags, _load_links):
+            load(talks, using)
+    return talks
 
 
 class TalkManager(models.Manager.from_queryset(TalkQuerySet)):

@@ -29,6 +29,7 @@ from talks.models import (
     TalkSpeaker,
     broken_since,
     talk_counts,
+    talks_of_day,
 )
 from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
 
@@ -199,15 +200,7 @@ def day_detail(request, conference, day):
         return _redirect(request, old.day.get_absolute_url())
     current = days[index]
     notes_qs = Note.objects.select_related("author")
-    # Every talk is of this day and its conference, both fetched above: joined
-    # in again, they cost the page 60 more model instances.
-    talks = list(
-        Talk.objects.for_list()
-        .select_related(None)
-        .with_link_health()
-        .filter(day=current)
-        .with_links()
-    )
+    talks = talks_of_day(current)
     notes_by_talk = {talk.pk: [] for talk in talks}
     day_notes = []
     # By the talks' keys rather than a join on their day, and drafts dropped
@@ -222,8 +215,6 @@ def day_detail(request, conference, day):
         else:
             notes_by_talk[note.talk_id].append(note)
     for talk in talks:
-        talk.conference = current.conference
-        talk.day = current
         talk.page_notes = notes_by_talk[talk.pk]
     return render(
         request,

@@ -3,9 +3,17 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from talks.models import Conference, Note
-from talks.tests.factories import make_conference, make_day, make_note, make_talk
+from talks.models import Conference, Day, LinkCheck, Note, Talk, talks_of_day
+from talks.tests.factories import (
+    make_conference,
+    make_day,
+    make_full_day,
+    make_link,
+    make_note,
+    make_talk,
+)
 from talks.video import youtube_embed_url, youtube_id
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +133,58 @@ def test_youtube_embed_uses_privacy_enhanced_host():
     assert youtube_embed_url("https://youtu.be/O6-PbTPAFXw") == (
         "https://www.youtube-nocookie.com/embed/O6-PbTPAFXw"
     )
+
+
+@pytest.mark.django_db
+def test_talks_of_day_are_what_the_orm_gives_in_program_order(django_assert_num_queries):
+    day = make_full_day(3)
+    talks = list(day.talks.order_by("pk"))
+    # Program order with and without start times, and another day's talk left out.
+    talks[0].position, talks[0].start_time = 2, datetime.time(9, 30)
+    talks[1].position, talks[1].start_time = 2, None
+    talks[2].position = 1
+    for talk in talks:
+        talk.save()
+    make_talk(make_day(day.conference), title="Another day")
+    talks[0].tags.add("Zebra")
+    make_link(talks[2], url="https://blog.example.org/dead", title="Write-up")
+    for url, broken in [
+        (talks[0].slides_url, True),
+        (talks[1].video_url, True),
+        ("https://blog.example.org/dead", True),
+        (talks[2].slides_url, False),
+    ]:
+        LinkCheck.objects.create(
+            url=url,
+            checked_at=timezone.now(),
+            failing_since=datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC),
+            broken=broken,
+        )
+    day = Day.objects.select_related("conference").get(pk=day.pk)
+
+    with django_assert_num_queries(4):  # talks, speakers, tags, links
+        fast = talks_of_day(day)
+    orm = list(Talk.objects.for_list().with_link_health().with_links().filter(day=day))
+
+    def seen(talk):
+        return (
+            talk.pk,
+            talk.title,
+            talk.start_time,
+            talk.slides_failing_since,
+            talk.video_failing_since,
+            [(s.pk, s.name, s.slug) for s in talk.listed_speakers()],
+            [(t.pk, t.name, t.slug) for t in talk.listed_tags()],
+            [(ln.url, ln.kind_label, ln.failing_since) for ln in talk.listed_links()],
+        )
+
+    assert [seen(talk) for talk in fast] == [seen(talk) for talk in orm]
+    since = datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC)
+    by_pk = {talk.pk: talk for talk in fast}
+    assert fast[0].pk == talks[2].pk  # position 1 first
+    assert len(fast) == 3
+    assert by_pk[talks[0].pk].slides_failing_since == since
+    assert by_pk[talks[1].pk].video_failing_since == since
+    assert by_pk[talks[2].pk].slides_failing_since is None  # checked, not broken
+    assert by_pk[talks[2].pk].listed_links()[-1].failing_since == since
+    assert all(talk.day is day and talk.conference is day.conference for talk in fast)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone_name, template_localtime
 from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
 
@@ -39,21 +39,29 @@ def _reversed(name, args, kwargs, script_prefix, urlconf) -> str:
 def date(value, fmt: str | None = None) -> str:
     """Django's `date` filter, in the current time zone as Django's templates print it."""
     if type(value) is datetime.date:
-        return _remembered(defaultfilters.date, value, fmt, get_language())
-    return defaultfilters.date(template_localtime(value), fmt)
+        return _remembered(defaultfilters.date, value, fmt, get_language(), "")
+    if type(value) is datetime.datetime:
+        zone = get_current_timezone_name()
+        return _remembered(_local_date, value, fmt, get_language(), zone)
+    return _local_date(value, fmt)
 
 
 def time(value, fmt: str | None = None) -> str:
     if type(value) is datetime.time and value.tzinfo is None:
-        return _remembered(defaultfilters.time, value, fmt, get_language())
+        return _remembered(defaultfilters.time, value, fmt, get_language(), "")
     return defaultfilters.time(template_localtime(value), fmt)
 
 
+def _local_date(value, fmt: str | None) -> str:
+    return defaultfilters.date(template_localtime(value), fmt)
+
+
 @lru_cache(maxsize=4096)
-def _remembered(format_filter, value, fmt: str | None, language: str) -> str:
-    # A date or a time of day without a time zone prints the same in every
-    # request of a language, and a list of 50 talks prints about 100 of them,
-    # most of them the same few.
+def _remembered(format_filter, value, fmt: str | None, language: str, zone: str) -> str:
+    # The text of a date or time depends only on the value, the format, the
+    # language and the time zone; a day page prints about 80 of them, a list of
+    # 50 talks about 100, most of them the same few, and the same again on
+    # every request of that page.
     return format_filter(value, fmt)
 
 

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.template import engines
+from django.utils import timezone, translation
 
 from talks.models import Talk
 from talks.tests.factories import make_speaker, make_talk
@@ -98,3 +99,10 @@ def test_filters_print_as_django_templates_did(settings):
 
     # In the site's time zone, as Django's templates print datetimes.
     assert html == "2019-09-24T00:30:00+0200 24 Sep 2019 09:05 s a%20b/c |"
+    # Texts are remembered per time zone and language, never across them.
+    with timezone.override("UTC"):
+        assert _render("{{ when|date('j M Y H:i') }}", when=published) == "23 Sep 2019 22:30"
+    march = datetime.date(2019, 3, 5)
+    assert _render("{{ when|date('j F Y') }}", when=march) == "5 March 2019"
+    with translation.override("de"):
+        assert _render("{{ when|date('j F Y') }}", when=march) == "5 März 2019"

@@ -527,6 +527,88 @@ def talks_of_day(day) -> list:
     return talks
 
 
+# What a row of a list prints of a talk's conference and day: not their texts,
+# nor their source records and timestamps.
+ROW_CONFERENCE_LEFT_OUT = {"recap", "recap_html", "extra", "created", "updated"}
+ROW_DAY_LEFT_OUT = {"summary", "summary_html", "created", "updated"}
+
+
+@cache
+def _talk_rows_plan(using: str):
+    """SQL selecting a talk with its conference and day, the three models' fields
+    in that order, and each column's converters (Django's, for this database)."""
+    conn = connections[using]
+    qn = conn.ops.quote_name
+    parts = [
+        ("t", Talk, set(LIST_DEFERRED)),
+        ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
+        ("d", Day, ROW_DAY_LEFT_OUT),
+    ]
+    columns, plan = [], []
+    for alias, model, left_out in parts:
+        fields = [f for f in model._meta.concrete_fields if f.name not in left_out]
+        columns += [f"{alias}.{qn(f.column)}" for f in fields]
+        converters = []
+        for n, field in enumerate(fields):
+            col = field.get_col(alias)
+            found = conn.ops.get_db_converters(col) + field.get_db_converters(conn)
+            if found:
+                converters.append((n, col, found))
+        plan.append((model, [f.attname for f in fields], converters))
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {qn(Talk._meta.db_table)} t "
+        f"JOIN {qn(Conference._meta.db_table)} c ON c.id = t.conference_id "
+        f"JOIN {qn(Day._meta.db_table)} d ON d.id = t.day_id WHERE t.id IN ({{ids}})"
+    )
+    return sql, plan
+
+
+def talks_by_id(ids, *, public: bool = False, tags: bool = True) -> dict[int, "Talk"]:
+    """{id: talk} for the talks of `ids`, each with its conference and day, its
+    speakers and (with `tags`) its tags: what a row of a list prints.
+
+    `Talk.objects.for_list().in_bulk(ids)` gives the same talks, but Django takes
+    about 1 ms to compile that query and makes a conference and a day per talk;
+    from plain SQL, with one conference and one day per distinct row, a page of
+    50 talks costs a third of that. `public` leaves out talks of draft
+    conferences and days.
+    """
+    ids = list(ids)
+    if not ids:
+        return {}
+    using = router.db_for_read(Talk)
+    conn = connections[using]
+    sql, plan = _talk_rows_plan(using)
+    sql = sql.format(ids=", ".join(["%s"] * len(ids)))
+    if public:
+        sql += " AND c.published AND d.published"
+    with conn.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    talks, seen = {}, [{}, {}, {}]
+    for row in rows:
+        instances, start = [], 0
+        for (model, names, converters), known in zip(plan, seen, strict=True):
+            values = list(row[start : start + len(names)])
+            start += len(names)
+            for n, col, found in converters:
+                for convert in found:
+                    values[n] = convert(values[n], col, conn)
+            instance = known.get(values[0])
+            if instance is None:  # one conference and one day object per distinct row
+                instance = known[values[0]] = model.from_db(using, names, values)
+            instances.append(instance)
+        talk, conference, day = instances
+        talk.conference, talk.day = conference, day
+        talks[talk.pk] = talk
+    listed = list(talks.values())
+    if listed:
+        _load_speakers(listed, using)
+        if tags:
+            _load_tags(listed, using)
+    return talks
+
+
 class TalkManager(models.Manager.from_queryset(TalkQuerySet)):
     def get_by_natural_key(self, conference_slug, slug):
         return self.get(conference__slug=conference_slug, slug=slug)

@@ -27,13 +27,13 @@ from django.utils.safestring import SafeString, mark_safe
 from confnotes.markdown import html_to_text
 from speakers.models import SpeakerAlias
 from talks.models import (
-    LIST_DEFERRED,
     Conference,
     Kind,
     Note,
     TaggedTalk,
     Talk,
     TalkSpeaker,
+    talks_by_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -632,15 +632,7 @@ def search_talks(
             return results
         cursor.execute(*backend.excerpts_sql(ids))
         excerpts = {talk_id: (abstract, notes) for talk_id, abstract, notes in cursor.fetchall()}
-    talks = (
-        Talk.objects.using(alias)
-        .published()
-        .filter(pk__in=ids)
-        .select_related("conference", "day")
-        .defer(*LIST_DEFERRED)
-        .with_speakers()
-    )
-
+    talks = talks_by_id(ids, public=True, tags=False).values()
     position = {talk_id: n for n, talk_id in enumerate(ids)}
     for talk in sorted(talks, key=lambda talk: position[talk.pk]):
         abstract, notes = excerpts.get(talk.pk, ("", ""))

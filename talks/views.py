@@ -29,6 +29,7 @@ from talks.models import (
     TalkSpeaker,
     broken_since,
     talk_counts,
+    talks_by_id,
     talks_of_day,
 )
 from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
@@ -330,9 +331,10 @@ def _ordered_ids(name: str, queryset) -> list[int]:
 
 
 def _page_of(request, name: str, ordered, per_page: int, fetch):
-    """The requested page of the ids of `ordered`, filled with `fetch`'s rows in that order."""
+    """The requested page of the ids of `ordered`, filled in that order with the rows
+    `fetch` (a queryset, or a function of ids giving {id: row}) gives for them."""
     page = _paginate(request, _ordered_ids(name, ordered), per_page)
-    by_pk = fetch.in_bulk(page.object_list)
+    by_pk = fetch(page.object_list) if callable(fetch) else fetch.in_bulk(page.object_list)
     page.object_list = [by_pk[pk] for pk in page.object_list]
     return page
 
@@ -366,7 +368,7 @@ def speaker_detail(request, slug):
     if not keys and not _is_staff(request):
         raise Http404("No published talks by this speaker.")
     page = _paginate(request, [pk for pk, _conference in keys], SPEAKER_TALKS_PAGE_SIZE)
-    by_pk = Talk.objects.for_list().in_bulk(page.object_list)
+    by_pk = talks_by_id(page.object_list)
     page.object_list = [by_pk[pk] for pk in page.object_list]
     return render(
         request,
@@ -407,7 +409,7 @@ def tag_detail(request, slug):
         .filter(tagged_items__tag=tag)
         .order_by("-day__date", "conference__name", "position", "pk")
     )
-    page = _page_of(request, f"tag-talks:{tag.pk}", talks, LIST_PAGE_SIZE, Talk.objects.for_list())
+    page = _page_of(request, f"tag-talks:{tag.pk}", talks, LIST_PAGE_SIZE, talks_by_id)
     if not page.object_list:
         raise Http404("No published talks with this tag.")
     return render(request, "talks/tag_detail.html", {"tag": tag, "page": page})

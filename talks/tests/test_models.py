@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from talks.models import Conference, Day, LinkCheck, Note, Talk, talks_of_day
+from talks.models import Conference, Day, LinkCheck, Note, Talk, talks_by_id, talks_of_day
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -188,3 +188,48 @@ def test_talks_of_day_are_what_the_orm_gives_in_program_order(django_assert_num_
     assert by_pk[talks[2].pk].slides_failing_since is None  # checked, not broken
     assert by_pk[talks[2].pk].listed_links()[-1].failing_since == since
     assert all(talk.day is day and talk.conference is day.conference for talk in fast)
+
+
+@pytest.mark.django_db
+def test_talks_by_id_are_what_the_orm_gives_with_one_object_per_conference_and_day(
+    django_assert_num_queries,
+):
+    day = make_full_day(3)
+    draft_day = make_day(day.conference, published=False)
+    hidden = make_talk(draft_day, title="On a draft day", tags=["python"])
+    other = make_talk(
+        make_day(make_conference(start_date=None, end_date=None)),
+        title="Undated",
+        start_time=datetime.time(10, 5),
+        duration=datetime.timedelta(minutes=25),
+    )
+    ids = [*day.talks.values_list("pk", flat=True), hidden.pk, other.pk]
+
+    with django_assert_num_queries(3):  # talks with conference and day, speakers, tags
+        fast = talks_by_id(ids)
+    with django_assert_num_queries(2):  # no tags asked for
+        public = talks_by_id(ids, public=True, tags=False)
+    orm = Talk.objects.for_list().in_bulk(ids)
+
+    def seen(talk):
+        return (
+            talk.title,
+            talk.get_absolute_url(),
+            talk.kind_label,
+            talk.start_time,
+            talk.duration,
+            (talk.conference.name, talk.conference.start_date, talk.conference.published),
+            (talk.day.date, talk.day.label, talk.day.published),
+            [(s.pk, s.name, s.slug) for s in talk.listed_speakers()],
+            [(t.pk, t.name, t.slug) for t in talk.listed_tags()],
+        )
+
+    assert {pk: seen(talk) for pk, talk in fast.items()} == {
+        pk: seen(talk) for pk, talk in orm.items()
+    }
+    assert hidden.pk not in public and set(public) == set(ids) - {hidden.pk}
+    shared = [talk for talk in fast.values() if talk.day_id == day.pk]
+    assert len({id(talk.day) for talk in shared}) == 1
+    assert len({id(talk.conference) for talk in fast.values()}) == 2
+    assert fast[other.pk].end_time == datetime.time(10, 30)
+    assert talks_by_id([]) == {}

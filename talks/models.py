@@ -4,6 +4,7 @@ from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, connections, models, router
 from django.db.models import Q
 from django.db.models.query import ModelIterable
@@ -24,6 +25,7 @@ from confnotes.slugs import (
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
 from talks.paths import slug_path
+from talks.rows import RowPlan, in_list
 from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
 from talks.video import youtube_embed_url
 
@@ -534,33 +536,27 @@ ROW_DAY_LEFT_OUT = {"summary", "summary_html", "created", "updated"}
 
 
 @cache
-def _talk_rows_plan(using: str):
-    """SQL selecting a talk with its conference and day, the three models' fields
-    in that order, and each column's converters (Django's, for this database)."""
-    conn = connections[using]
-    qn = conn.ops.quote_name
-    parts = [
-        ("t", Talk, set(LIST_DEFERRED)),
-        ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
-        ("d", Day, ROW_DAY_LEFT_OUT),
-    ]
-    columns, plan = [], []
-    for alias, model, left_out in parts:
-        fields = [f for f in model._meta.concrete_fields if f.name not in left_out]
-        columns += [f"{alias}.{qn(f.column)}" for f in fields]
-        converters = []
-        for n, field in enumerate(fields):
-            col = field.get_col(alias)
-            found = conn.ops.get_db_converters(col) + field.get_db_converters(conn)
-            if found:
-                converters.append((n, col, found))
-        plan.append((model, [f.attname for f in fields], converters))
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {qn(Talk._meta.db_table)} t "
-        f"JOIN {qn(Conference._meta.db_table)} c ON c.id = t.conference_id "
-        f"JOIN {qn(Day._meta.db_table)} d ON d.id = t.day_id WHERE t.id IN ({{ids}})"
-    )
-    return sql, plan
+def _row_plan(using: str, name: str) -> RowPlan:
+    user = get_user_model()
+    byline = {"id", "first_name", "last_name", user.USERNAME_FIELD}
+    parts = {
+        "talk": [
+            ("t", Talk, set(LIST_DEFERRED)),
+            ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
+            ("d", Day, ROW_DAY_LEFT_OUT),
+        ],
+        # A day page prints its day's summary, not the others'; fetched with the
+        # others all the same, as the ORM did.
+        "day": [
+            ("d", Day, {"summary", "created", "updated"}),
+            ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
+        ],
+        "note": [
+            ("n", Note, {"body"}),
+            ("u", user, {f.name for f in user._meta.concrete_fields} - byline),
+        ],
+    }
+    return RowPlan(using, parts[name])
 
 
 def talks_by_id(ids, *, public: bool = False, tags: bool = True) -> dict[int, "Talk"]:
@@ -577,28 +573,16 @@ def talks_by_id(ids, *, public: bool = False, tags: bool = True) -> dict[int, "T
     if not ids:
         return {}
     using = router.db_for_read(Talk)
-    conn = connections[using]
-    sql, plan = _talk_rows_plan(using)
-    sql = sql.format(ids=", ".join(["%s"] * len(ids)))
+    plan = _row_plan(using, "talk")
+    sql = (
+        f"SELECT {plan.select} FROM {plan.table(Talk)} t "
+        f"JOIN {plan.table(Conference)} c ON c.id = t.conference_id "
+        f"JOIN {plan.table(Day)} d ON d.id = t.day_id WHERE t.id IN ({in_list(ids)})"
+    )
     if public:
         sql += " AND c.published AND d.published"
-    with conn.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
-    talks, seen = {}, [{}, {}, {}]
-    for row in rows:
-        instances, start = [], 0
-        for (model, names, converters), known in zip(plan, seen, strict=True):
-            values = list(row[start : start + len(names)])
-            start += len(names)
-            for n, col, found in converters:
-                for convert in found:
-                    values[n] = convert(values[n], col, conn)
-            instance = known.get(values[0])
-            if instance is None:  # one conference and one day object per distinct row
-                instance = known[values[0]] = model.from_db(using, names, values)
-            instances.append(instance)
-        talk, conference, day = instances
+    talks = {}
+    for talk, conference, day in plan.fetch(sql, ids):
         talk.conference, talk.day = conference, day
         talks[talk.pk] = talk
     listed = list(talks.values())
@@ -607,6 +591,51 @@ def talks_by_id(ids, *, public: bool = False, tags: bool = True) -> dict[int, "T
         if tags:
             _load_tags(listed, using)
     return talks
+
+
+def days_of_conference(slug: str, *, public: bool) -> list["Day"]:
+    """The days of the conference `slug` in order, each with its conference
+    (one object for all): `Day.objects.select_related("conference")` from plain SQL."""
+    using = router.db_for_read(Day)
+    plan = _row_plan(using, "day")
+    sql = (
+        f"SELECT {plan.select} FROM {plan.table(Day)} d "
+        f"JOIN {plan.table(Conference)} c ON c.id = d.conference_id WHERE c.slug = %s"
+    )
+    if public:
+        sql += " AND d.published AND c.published"
+    days = []
+    for day, conference in plan.fetch(sql + " ORDER BY d.date, d.position", [slug]):
+        day.conference = conference
+        days.append(day)
+    return days
+
+
+def notes_of_day(day, talk_ids) -> list["Note"]:
+    """Every note, drafts too, on `day` or on one of `talk_ids`, oldest first, each
+    with its author's name: `Note.objects.select_related("author")` from plain SQL.
+
+    By the talks' keys rather than a join on their day: both sides of the OR
+    then use their index, instead of a walk through every note of the archive.
+    """
+    using = router.db_for_read(Note)
+    plan = _row_plan(using, "note")
+    user = get_user_model()
+    where, params = "n.day_id = %s", [day.pk]
+    if talk_ids:
+        where += f" OR n.talk_id IN ({in_list(talk_ids)})"
+        params += list(talk_ids)
+    sql = (
+        f"SELECT {plan.select} FROM {plan.table(Note)} n "
+        f"LEFT JOIN {plan.table(user)} u ON u.id = n.author_id "
+        f"WHERE {where} ORDER BY n.created, n.id"
+    )
+    notes = []
+    for note, author in plan.fetch(sql, params):
+        if author is not None:
+            note.author = author
+        notes.append(note)
+    return notes
 
 
 class TalkManager(models.Manager.from_queryset(TalkQuerySet)):

@@ -20,7 +20,6 @@ from speakers.models import Speaker, SpeakerOldSlug
 from talks.models import (
     Conference,
     ConferenceOldSlug,
-    Day,
     DayOldSlug,
     Note,
     TaggedTalk,
@@ -28,6 +27,8 @@ from talks.models import (
     TalkOldSlug,
     TalkSpeaker,
     broken_since,
+    days_of_conference,
+    notes_of_day,
     talk_counts,
     talks_by_id,
     talks_of_day,
@@ -184,10 +185,7 @@ def conference_detail(request, conference):
 
 def day_detail(request, conference, day):
     staff = _is_staff(request)
-    days_qs = Day.objects.select_related("conference").filter(conference__slug=conference)
-    if not staff:
-        days_qs = days_qs.published()
-    days = list(days_qs.order_by("date", "position"))
+    days = days_of_conference(conference, public=not staff)
     if not days:
         if Conference.objects.filter(slug=conference).exists():
             raise Http404("No such day.")
@@ -200,15 +198,10 @@ def day_detail(request, conference, day):
         old.day.conference = days[0].conference
         return _redirect(request, old.day.get_absolute_url())
     current = days[index]
-    notes_qs = Note.objects.select_related("author")
     talks = talks_of_day(current)
     notes_by_talk = {talk.pk: [] for talk in talks}
     day_notes = []
-    # By the talks' keys rather than a join on their day, and drafts dropped
-    # here rather than in SQL: both sides of the OR then use their index,
-    # instead of a walk through every published note of the archive.
-    day_or_talks = Q(day=current) | Q(talk__in=list(notes_by_talk))
-    for note in notes_qs.filter(day_or_talks).order_by("created", "pk"):
+    for note in notes_of_day(current, list(notes_by_talk)):
         if not (note.published or staff):
             continue
         if note.day_id:

@@ -3,9 +3,20 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from talks.models import Conference, Day, LinkCheck, Note, Talk, talks_by_id, talks_of_day
+from talks.models import (
+    Conference,
+    Day,
+    LinkCheck,
+    Note,
+    Talk,
+    days_of_conference,
+    notes_of_day,
+    talks_by_id,
+    talks_of_day,
+)
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -13,6 +24,7 @@ from talks.tests.factories import (
     make_link,
     make_note,
     make_talk,
+    make_user,
 )
 from talks.video import youtube_embed_url, youtube_id
 
@@ -233,3 +245,39 @@ def test_talks_by_id_are_what_the_orm_gives_with_one_object_per_conference_and_d
     assert len({id(talk.conference) for talk in fast.values()}) == 2
     assert fast[other.pk].end_time == datetime.time(10, 30)
     assert talks_by_id([]) == {}
+
+
+@pytest.mark.django_db
+def test_days_and_notes_of_a_day_page_are_what_the_orm_gives(django_assert_num_queries):
+    day = make_full_day(2)
+    draft_day = make_day(day.conference, published=False)
+    talk = day.talks.first()
+    make_note(talk=talk, author_name="Rob H", published=False)
+    make_note(day=day, body="Unsigned.")
+    Note.objects.filter(day=day).update(author=None, author_name="")
+    make_note(day=day, author=make_user(first_name="", last_name="", username="quietwriter"))
+    make_note(day=day, body="Signed.")
+    make_note(talk=make_talk(make_day()), body="Elsewhere.")
+    talk_ids = list(day.talks.values_list("pk", flat=True))
+
+    with django_assert_num_queries(2):
+        days = days_of_conference(day.conference.slug, public=True)
+        notes = notes_of_day(day, talk_ids)
+        bylines = [note.byline for note in notes]  # no query per author
+    staff_days = days_of_conference(day.conference.slug, public=False)
+    orm = (
+        Note.objects.select_related("author")
+        .filter(Q(day=day) | Q(talk__in=talk_ids))
+        .order_by("created", "pk")
+    )
+
+    assert [d.pk for d in days] == [day.pk]
+    assert [d.pk for d in staff_days] == [day.pk, draft_day.pk]
+    assert days[0].conference.name == day.conference.name
+    assert [(n.pk, n.published, n.body_html, n.published_at) for n in notes] == [
+        (n.pk, n.published, n.body_html, n.published_at) for n in orm
+    ]
+    assert bylines == [n.byline for n in orm]
+    assert {"Rob H", "Anonymous", "quietwriter"} <= set(bylines)
+    assert any(b.startswith("Wendy Writer") for b in bylines)
+    assert days_of_conference("no-such-conference", public=False) == []

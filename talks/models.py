@@ -1,4 +1,3 @@
-import datetime
 import uuid
 from functools import cache
 from typing import NamedTuple
@@ -333,20 +332,6 @@ class ListedSpeaker(NamedTuple):
         return slug_path("talks:speaker_detail", slug=self.slug)
 
 
-class ListedLink(NamedTuple):
-    """A typed link as a talk's row prints it (`Talk.listed_links()`), with its health."""
-
-    pk: int
-    kind: str
-    url: str
-    title: str
-    failing_since: datetime.datetime | None  # set when its URL is broken
-
-    @property
-    def kind_label(self) -> str:
-        return LINK_KIND_LABELS.get(self.kind, self.kind)
-
-
 class ListedTag(NamedTuple):
     """A tag as a talk's row prints one (`Talk.listed_tags()`)."""
 
@@ -390,17 +375,6 @@ def _tags_sql() -> str:
     )
 
 
-@cache
-def _links_sql() -> str:
-    qn = connection.ops.quote_name
-    return (
-        f"SELECT l.talk_id, l.id, l.kind, l.url, l.title, c.failing_since "
-        f"FROM {qn(Link._meta.db_table)} l "
-        f"LEFT JOIN {qn(LinkCheck._meta.db_table)} c ON c.url = l.url AND c.broken "
-        "WHERE l.talk_id IN ({ids}) ORDER BY l.talk_id, l.position, l.id"
-    )
-
-
 def _load_speakers(talks, using):
     rows = _rows_by_talk(talks, using, _speakers_sql)
     for talk in talks:
@@ -414,16 +388,19 @@ def _load_tags(talks, using):
 
 
 def _load_links(talks, using):
-    rows = _rows_by_talk(talks, using, _links_sql)
+    plan = _row_plan(using, "link")
+    ids = [talk.pk for talk in talks]
+    sql = (
+        f"SELECT {plan.select} FROM {plan.table(Link)} l "
+        f"LEFT JOIN {plan.table(LinkCheck)} c ON c.url = l.url AND c.broken "
+        f"WHERE l.talk_id IN ({in_list(ids)}) ORDER BY l.talk_id, l.position, l.id"
+    )
+    rows = {talk.pk: [] for talk in talks}
+    for link, check in plan.fetch(sql, ids):
+        link.failing_since = check.failing_since if check else None
+        rows[link.talk_id].append(link)
     for talk in talks:
-        talk.link_rows = [ListedLink(*row[:4], _aware(row[4])) for row in rows[talk.pk]]
-
-
-def _aware(value):
-    # SQLite gives the naive UTC datetime Django stored; PostgreSQL an aware one.
-    if value is not None and timezone.is_naive(value):
-        return value.replace(tzinfo=datetime.UTC)
-    return value
+        talk.link_rows = rows[talk.pk]
 
 
 class TalkQuerySet(models.QuerySet):
@@ -488,24 +465,6 @@ class TalkQuerySet(models.QuerySet):
         )
 
 
-@cache
-def _day_talks_sql() -> str:
-    qn = connection.ops.quote_name
-    columns = ", ".join(
-        f"t.{qn(field.column)}"
-        for field in Talk._meta.concrete_fields
-        if field.name not in LIST_DEFERRED
-    )
-    checks = qn(LinkCheck._meta.db_table)
-    return (
-        f"SELECT {columns}, slides.failing_since AS slides_failing_since, "
-        f"video.failing_since AS video_failing_since FROM {qn(Talk._meta.db_table)} t "
-        f"LEFT JOIN {checks} slides ON slides.url = t.slides_url AND slides.broken "
-        f"LEFT JOIN {checks} video ON video.url = t.video_url AND video.broken "
-        "WHERE t.day_id = %s ORDER BY t.position, t.start_time, t.id"
-    )
-
-
 def talks_of_day(day) -> list:
     """The talks of `day` in program order, with everything the day page prints:
     speakers, tags, typed links and the health of every link.
@@ -517,12 +476,20 @@ def talks_of_day(day) -> list:
     reader opens first.
     """
     using = router.db_for_read(Talk)
-    talks = list(Talk.objects.db_manager(using).raw(_day_talks_sql(), [day.pk]))
-    for talk in talks:
-        talk.slides_failing_since = _aware(talk.slides_failing_since)
-        talk.video_failing_since = _aware(talk.video_failing_since)
-        talk.conference = day.conference
-        talk.day = day
+    plan = _row_plan(using, "day-talk")
+    checks = plan.table(LinkCheck)
+    sql = (
+        f"SELECT {plan.select} FROM {plan.table(Talk)} t "
+        f"LEFT JOIN {checks} s ON s.url = t.slides_url AND s.broken "
+        f"LEFT JOIN {checks} v ON v.url = t.video_url AND v.broken "
+        "WHERE t.day_id = %s ORDER BY t.position, t.start_time, t.id"
+    )
+    talks = []
+    for talk, slides, video in plan.fetch(sql, [day.pk]):
+        talk.slides_failing_since = slides.failing_since if slides else None
+        talk.video_failing_since = video.failing_since if video else None
+        talk.conference, talk.day = day.conference, day
+        talks.append(talk)
     if talks:
         for load in (_load_speakers, _load_tags, _load_links):
             load(talks, using)
@@ -539,6 +506,8 @@ ROW_DAY_LEFT_OUT = {"summary", "summary_html", "created", "updated"}
 def _row_plan(using: str, name: str) -> RowPlan:
     user = get_user_model()
     byline = {"id", "first_name", "last_name", user.USERNAME_FIELD}
+    # Of a link's check, pages print only since when it fails.
+    check_left_out = {f.name for f in LinkCheck._meta.concrete_fields} - {"id", "failing_since"}
     parts = {
         "talk": [
             ("t", Talk, set(LIST_DEFERRED)),
@@ -551,6 +520,12 @@ def _row_plan(using: str, name: str) -> RowPlan:
             ("d", Day, {"summary", "created", "updated"}),
             ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
         ],
+        "day-talk": [
+            ("t", Talk, set(LIST_DEFERRED)),
+            ("s", LinkCheck, check_left_out),
+            ("v", LinkCheck, check_left_out),
+        ],
+        "link": [("l", Link, set()), ("c", LinkCheck, check_left_out)],
         "note": [
             ("n", Note, {"body"}),
             ("u", user, {f.name for f in user._meta.concrete_fields} - byline),

@@ -349,7 +349,7 @@ def _rows_by_talk(talks, using, sql_of) -> dict[int, list]:
     rows = {talk.pk: [] for talk in talks}
     ids = list(rows)
     with connections[using].cursor() as cursor:
-        cursor.execute(sql_of().format(ids=", ".join(["%s"] * len(ids))), ids)
+        cursor.execute(sql_of().format(ids=in_list(ids)), ids)
         for talk_id, *row in cursor.fetchall():
             rows[talk_id].append(row)
     return rows

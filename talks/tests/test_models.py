@@ -1,8 +1,9 @@
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -281,3 +282,26 @@ def test_days_and_notes_of_a_day_page_are_what_the_orm_gives(django_assert_num_q
     assert {"Rob H", "Anonymous", "quietwriter"} <= set(bylines)
     assert any(b.startswith("Wendy Writer") for b in bylines)
     assert days_of_conference("no-such-conference", public=False) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_row_plans_serve_every_thread_with_its_own_connection():
+    day = make_full_day(1)
+    assert talks_by_id([day.talks.get().pk])  # the plan is made in this thread
+    results, errors = [], []
+
+    def read():
+        try:
+            results.append(talks_by_id([day.talks.get().pk]))
+            results.append(days_of_conference(day.conference.slug, public=True))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+
+    assert errors == []
+    assert [d.pk for d in results[1]] == [day.pk]

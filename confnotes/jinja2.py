@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
 
 from talks import templating
+from talks.linkhealth import wayback_url
 from talks.paths import slug_path
 
 
@@ -87,6 +88,6 @@ def environment(**options) -> Environment:
         time=time,
         pluralize=defaultfilters.pluralize,
         urlencode=defaultfilters.urlencode,
-        wayback=templating.wayback,
+        wayback=wayback_url,  # `{{ link.url|wayback(year) }}`
     )
     return env

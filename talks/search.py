@@ -560,9 +560,9 @@ class _Backend:
         return sql, [*self.prefix_params, *self.params, TAG_FACET_SIZE]
 
     def page_sql(self, limit: int, offset: int):
-        """Id and rank of each hit of one page, best first."""
+        """The ids of the hits of one page, best first."""
         sql = (
-            f"{self.prefix}SELECT {self.id_col}, {self.rank} {self._from()} "
+            f"{self.prefix}SELECT {self.id_col} {self._from()} "
             f"{self.where_sql} ORDER BY {self.rank_order}, {self.id_col} LIMIT %s OFFSET %s"
         )
         return sql, [*self.prefix_params, *self.params, limit, offset]
@@ -628,14 +628,13 @@ def search_talks(
         return results
     with connection.cursor() as cursor:
         cursor.execute(*backend.page_sql(per_page, (page - 1) * per_page))
-        ids = [talk_id for talk_id, _rank in cursor.fetchall()]  # best first
+        ids = [talk_id for (talk_id,) in cursor.fetchall()]  # best first
         if not ids:
             return results
         cursor.execute(*backend.excerpts_sql(ids))
         excerpts = {talk_id: (abstract, notes) for talk_id, abstract, notes in cursor.fetchall()}
-    talks = talks_by_id(ids, public=True, tags=False).values()
-    position = {talk_id: n for n, talk_id in enumerate(ids)}
-    for talk in sorted(talks, key=lambda talk: position[talk.pk]):
+    talks = talks_by_id(ids, public=True, tags=False)
+    for talk in (talks[talk_id] for talk_id in ids if talk_id in talks):
         abstract, notes = excerpts.get(talk.pk, ("", ""))
         snippet, source = _pick_excerpt(abstract or "", notes or "")
         results.hits.append(SearchHit(talk=talk, snippet=snippet, snippet_source=source))

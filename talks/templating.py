@@ -1,5 +1,5 @@
 """What the public pages print beyond plain values: speakers and tags as links,
-a broken link's archived copy, and schema.org data.
+and schema.org data.
 
 Speakers and tags print on every row of the day, conference, speaker, tag,
 search and talk pages. Written here in Python, a row costs a few string joins
@@ -12,7 +12,6 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from talks import structured_data
-from talks.linkhealth import wayback_url
 from talks.paths import slug_path
 
 
@@ -39,11 +38,6 @@ def tag_links(talk):
         for tag in tags
     )
     return Markup(f'<ul class="tags" aria-label="Tags">{items}</ul>')
-
-
-def wayback(url: str, year: int | None = None) -> str:
-    """The Wayback Machine copy of `url` from around `year`: `{{ link.url|wayback(year) }}`."""
-    return wayback_url(url, year)
 
 
 def _absolute(context):

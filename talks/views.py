@@ -138,7 +138,7 @@ def conference_list(request, year=None):
         conferences = conferences.filter(start_date__year=year)
     ordered = conferences.order_by("-start_date", "series", "name", "pk")
     name = f"conferences:{'staff' if staff else 'public'}:{year or 'all'}"
-    page = _page_of(request, name, ordered, LIST_PAGE_SIZE, Conference.objects.for_list())
+    page = _page_of(request, name, ordered, LIST_PAGE_SIZE, Conference.objects.for_list().in_bulk)
     page.object_list = _with_talk_counts(page.object_list)
     groups = [(key, list(items)) for key, items in groupby(page.object_list, key=lambda c: c.year)]
     return render(
@@ -291,9 +291,9 @@ def speaker_list(request):
         "speakers",
         _listed_speakers(),
         SPEAKER_PAGE_SIZE,
-        Speaker.objects.for_list().annotate(
-            talk_count=Count("talks", filter=public_talks, distinct=True)
-        ),
+        Speaker.objects.for_list()
+        .annotate(talk_count=Count("talks", filter=public_talks, distinct=True))
+        .in_bulk,
     )
     groups = [
         (key, list(items)) for key, items in groupby(page.object_list, key=lambda s: s.initial)
@@ -325,9 +325,9 @@ def _ordered_ids(name: str, queryset) -> list[int]:
 
 def _page_of(request, name: str, ordered, per_page: int, fetch):
     """The requested page of the ids of `ordered`, filled in that order with the rows
-    `fetch` (a queryset, or a function of ids giving {id: row}) gives for them."""
+    `fetch(ids)` gives for them ({id: row}, as `QuerySet.in_bulk`)."""
     page = _paginate(request, _ordered_ids(name, ordered), per_page)
-    by_pk = fetch(page.object_list) if callable(fetch) else fetch.in_bulk(page.object_list)
+    by_pk = fetch(page.object_list)
     page.object_list = [by_pk[pk] for pk in page.object_list]
     return page
 

@@ -100,6 +100,7 @@ def test_filters_print_as_django_templates_did(settings):
     # In the site's time zone, as Django's templates print datetimes.
     assert html == "2019-09-24T00:30:00+0200 24 Sep 2019 09:05 s a%20b/c |"
     # Texts are remembered per time zone and language, never across them.
+    assert _render("{{ when|date('j M Y H:i') }}", when=published) == "24 Sep 2019 00:30"
     with timezone.override("UTC"):
         assert _render("{{ when|date('j M Y H:i') }}", when=published) == "23 Sep 2019 22:30"
     march = datetime.date(2019, 3, 5)

@@ -13,6 +13,9 @@ from talks.paths import slug_path
 _UNDECOMPOSED_LETTERS = str.maketrans(
     {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th"}
 )
+_NICKNAME = re.compile(r"\([^)]*\)")  # in parentheses
+_QUOTES = re.compile(r"[\"“”'‘’`]")
+_PUNCTUATION = re.compile(r"[^\w\s-]")
 
 
 def normalize_name(name: str) -> str:
@@ -21,12 +24,14 @@ def normalize_name(name: str) -> str:
     "Amber Brown (\"HawkOwl\")", "amber  brown" and "Ámber Brown" all give "amber brown";
     "Łukasz Langa" gives "lukasz langa".
     """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"\([^)]*\)", " ", text)  # nicknames in parentheses
-    text = re.sub(r"[\"“”'‘’`]", "", text)
+    text = name or ""
+    if not text.isascii():  # ASCII has no accents to take off, nor compatibility forms
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _NICKNAME.sub(" ", text)
+    text = _QUOTES.sub("", text)
     text = text.casefold().translate(_UNDECOMPOSED_LETTERS)
-    text = re.sub(r"[^\w\s-]", " ", text)
+    text = _PUNCTUATION.sub(" ", text)
     return " ".join(text.split())
 
 

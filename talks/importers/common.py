@@ -12,6 +12,7 @@ from django.db import connections, router, transaction
 
 from confnotes.slugs import ascii_slug, free_slug
 from speakers.models import Speaker, SpeakerAlias, normalize_name
+from talks.bulk import insert
 from talks.models import Conference, Day, Kind, Link, LinkKind, TaggedTalk, Talk, TalkSpeaker
 
 ACTIONS = ("created", "updated", "skipped")
@@ -131,9 +132,10 @@ class SpeakerResolver:
         self._slugs: set[str] | None = None
         self.created_pks: set[int] = set()  # speakers resolve_all() created in this run
 
-    def preload(self, names) -> None:
-        """Fetch, in two queries, every existing speaker that one of `names` may be."""
-        keys = {normalize_name(n) for n in names if n and n.strip()} - set(self._by_key)
+    def _preload(self, keys) -> None:
+        """Fetch, in two queries, every existing speaker known by one of these
+        normalized names."""
+        keys = [key for key in keys if key not in self._by_key]
         if not keys:
             return
         for speaker in Speaker.objects.filter(normalized_name__in=keys):
@@ -152,19 +154,20 @@ class SpeakerResolver:
             key = normalize_name(clean)
             if key:
                 wanted.setdefault(key, clean)
-        self.preload(wanted.values())
+        self._preload(wanted)
         new = []
         for key, clean in wanted.items():
             if key not in self._by_key:
+                name = clean[:200]
                 speaker = Speaker(
-                    name=clean[:200],
+                    name=name,
                     slug=self._new_slug(clean),
-                    normalized_name=normalize_name(clean[:200])[:200],
+                    normalized_name=(key if name == clean else normalize_name(name))[:200],
                 )
                 self._by_key[key] = speaker
                 new.append(speaker)
         if new:
-            Speaker.objects.bulk_create(new)  # Past save(): nothing to render for a bare name.
+            insert(Speaker, new)  # Past save(): nothing to render for a bare name.
             self.summary.add("Speaker", "created", len(new))
             self.created_pks.update(speaker.pk for speaker in new)
         return {key: self._by_key[key] for key in wanted}

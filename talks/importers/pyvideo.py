@@ -42,6 +42,7 @@ from taggit.models import Tag
 from confnotes.markdown import render_markdown
 from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug, free_slug
 from speakers.models import normalize_name
+from talks.bulk import insert
 from talks.importers.common import (
     ImportFailed,
     ImportSummary,
@@ -732,7 +733,7 @@ class _Run:
                 self._tags[key] = tag
                 new.append(tag)
         if new:
-            Tag.objects.bulk_create(new, batch_size=BATCH_SIZE)
+            insert(Tag, new, batch_size=BATCH_SIZE)
             self.event_summary.add("Tag", "created", len(new))
         return self._tags
 
@@ -881,7 +882,7 @@ class _EventWriter:
                 position = all_dates.index(date) + 1
                 slug = free_slug(f"day-{position}", slugs)
                 new.append(Day(conference=self.conference, date=date, position=position, slug=slug))
-            Day.objects.bulk_create(new)
+            insert(Day, new)
             existing.update((day.date, day) for day in new)
             self.summary.add("Day", "created", len(new))
         return existing
@@ -968,7 +969,8 @@ class _EventWriter:
                     counts["unchanged"] += 1
             talk._pyvideo = (parsed, self._previous(old_record, record, parsed))
             talks.append(talk)
-        Talk.objects.bulk_create(create, batch_size=BATCH_SIZE)
+        insert(Talk, create, batch_size=BATCH_SIZE)
+        self.created = {talk.pk for talk in create}
         Talk.objects.bulk_update(update, [*_TALK_FIELDS, "updated"], batch_size=BATCH_SIZE)
         self.summary.add("Talk", "created", counts["created"])
         self.summary.add("Talk", "updated", counts["updated"])
@@ -989,12 +991,17 @@ class _EventWriter:
         except BadRecord:
             return None
 
+    def _known_ids(self, talks) -> list[int]:
+        """The keys of the talks that were there before this event's import: only
+        they can have speakers, tags and links yet."""
+        return [talk.pk for talk in talks if talk.pk not in self.created]
+
     def _speakers(self, talks) -> None:
         names = [name for talk in talks for name in talk._pyvideo[0].speakers]
         resolved = self.run.speakers.resolve_all(names)
         current: dict[int, dict[int, TalkSpeaker]] = {}
         # By the talks' keys, not a join through their conference: see PlannerStatistics.
-        ids = [talk.pk for talk in talks]
+        ids = self._known_ids(talks)
         for row in TalkSpeaker.objects.filter(talk_id__in=ids).select_related("speaker"):
             current.setdefault(row.talk_id, {})[row.speaker_id] = row
         create, update, delete = [], [], []
@@ -1013,7 +1020,9 @@ class _EventWriter:
             for position, speaker_id in enumerate(wanted):
                 row = rows.get(speaker_id)
                 if row is None:
-                    create.append(TalkSpeaker(talk=talk, speaker_id=speaker_id, position=position))
+                    create.append(
+                        TalkSpeaker(talk_id=talk.pk, speaker_id=speaker_id, position=position)
+                    )
                 elif row.position != position:
                     row.position = position
                     update.append(row)
@@ -1022,7 +1031,7 @@ class _EventWriter:
     def _tags(self, talks) -> None:
         tags = self.run.tags_for({tag for talk in talks for tag in talk._pyvideo[0].tags})
         current: dict[int, dict[str, TaggedTalk]] = {}
-        ids = [talk.pk for talk in talks]
+        ids = self._known_ids(talks)
         for row in TaggedTalk.objects.filter(content_object_id__in=ids).only(
             "pk", "content_object_id", "tag_id"
         ):
@@ -1038,14 +1047,14 @@ class _EventWriter:
                 if tag_id not in wanted and by_pk.get(tag_id) in previous:
                     delete.append(row.pk)
             create.extend(
-                TaggedTalk(content_object=talk, tag_id=tag_id)
+                TaggedTalk(content_object_id=talk.pk, tag_id=tag_id)
                 for tag_id in sorted(wanted - set(rows))
             )
         self._apply(TaggedTalk, "TaggedTalk", create, [], delete, [])
 
     def _links(self, talks) -> None:
         current: dict[int, dict[str, Link]] = {}
-        for row in Link.objects.filter(talk_id__in=[talk.pk for talk in talks]):
+        for row in Link.objects.filter(talk_id__in=self._known_ids(talks)):
             current.setdefault(row.talk_id, {})[row.url] = row
         create, update, delete = [], [], []
         for talk in talks:
@@ -1061,7 +1070,7 @@ class _EventWriter:
                 row = rows.get(url)
                 if row is None:
                     create.append(
-                        Link(talk=talk, url=url, kind=kind, title=title, position=position)
+                        Link(talk_id=talk.pk, url=url, kind=kind, title=title, position=position)
                     )
                 elif (row.kind, row.title, row.position) != (kind, title, position):
                     row.kind, row.title, row.position = kind, title, position
@@ -1072,7 +1081,7 @@ class _EventWriter:
         if delete:
             model.objects.filter(pk__in=delete).delete()
         if create:
-            model.objects.bulk_create(create, batch_size=BATCH_SIZE)
+            insert(model, create, batch_size=BATCH_SIZE, returning=False)
         if update:
             model.objects.bulk_update(update, fields, batch_size=BATCH_SIZE)
         for action, n in (("created", len(create)), ("updated", len(update) + len(delete))):

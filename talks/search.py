@@ -243,16 +243,18 @@ class _Pending:
         if getattr(connection, "_confnotes_search_pending", None) is self:
             connection._confnotes_search_pending = None
         talk_ids = set(self.talks)
+        # An announced conference is reindexed whole by the import's signal.
+        conferences = self.conferences - self.announced
         related = Q(pk__in=[])
-        if self.conferences:
-            related |= Q(conference_id__in=self.conferences)
+        if conferences:
+            related |= Q(conference_id__in=conferences)
         if self.days:
             related |= Q(day_id__in=self.days)
         if self.speakers:
             related |= Q(talk_speakers__speaker_id__in=self.speakers)
         if self.tags:
             related |= Q(tagged_items__tag_id__in=self.tags)
-        if self.conferences or self.days or self.speakers or self.tags:
+        if conferences or self.days or self.speakers or self.tags:
             talk_ids.update(
                 Talk.objects.using(self.alias)
                 .filter(related)

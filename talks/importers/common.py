@@ -174,7 +174,7 @@ class SpeakerResolver:
 
     def _new_slug(self, name: str) -> str:
         if self._slugs is None:
-            self._slugs = set(Speaker.objects.values_list("slug", flat=True))
+            self._slugs = set(Speaker.objects.order_by().values_list("slug", flat=True))
         return free_slug(ascii_slug(name)[:190].strip("-") or "speaker", self._slugs)
 
 

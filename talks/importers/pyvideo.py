@@ -34,7 +34,7 @@ from hashlib import sha1
 from pathlib import Path
 
 from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -835,11 +835,13 @@ class _EventWriter:
 
     def _conference(self, dates) -> Conference:
         folder = self.raw.folder
-        conference = (
-            Conference.objects.filter(source=SOURCE, external_id=folder_id(folder)).first()
-            or Conference.objects.filter(slug=ascii_slug(folder)).first()
+        key, slug = folder_id(folder), ascii_slug(folder)
+        found = list(Conference.objects.filter(Q(source=SOURCE, external_id=key) | Q(slug=slug)))
+        conference = next(
+            (c for c in found if (c.source, c.external_id) == (SOURCE, key)),
+            next((c for c in found if c.slug == slug), None),
         )
-        created = conference is None
+        self.new_conference = created = conference is None
         if created:
             conference = Conference(published=True)
         values = dict(self.fields)
@@ -863,16 +865,19 @@ class _EventWriter:
                 setattr(conference, name, value)
                 changed = True
         if created:
-            slug = ascii_slug(folder)[:200]
-            taken = slug in RESERVED_ROOT_SLUGS or Conference.objects.filter(slug=slug).exists()
-            conference.slug = slug if slug and not taken else ""  # save() picks a free one.
+            # No conference has the whole slug (it would have been found); a cut one may.
+            taken = slug in RESERVED_ROOT_SLUGS or (
+                len(slug) > 200 and Conference.objects.filter(slug=slug[:200]).exists()
+            )
+            conference.slug = slug[:200] if slug and not taken else ""  # save() picks one.
         if changed:
             conference.save()
             self.summary.add("Conference", "created" if created else "updated")
         return conference
 
     def _days(self, dates: set) -> dict:
-        existing = {day.date: day for day in Day.objects.filter(conference=self.conference)}
+        days = [] if self.new_conference else Day.objects.filter(conference=self.conference)
+        existing = {day.date: day for day in days}
         missing = sorted(dates - set(existing))
         if missing:
             all_dates = sorted(set(existing) | set(missing))
@@ -889,7 +894,7 @@ class _EventWriter:
 
     def _talks(self, videos, days, fallback):
         conference = self.conference
-        existing = list(Talk.objects.filter(conference=conference))
+        existing = [] if self.new_conference else list(Talk.objects.filter(conference=conference))
         by_key = {t.external_id: t for t in existing if t.source == SOURCE and t.external_id}
         by_slug = {t.slug: t for t in existing}
         slugs = set(by_slug)
@@ -970,7 +975,7 @@ class _EventWriter:
             talk._pyvideo = (parsed, self._previous(old_record, record, parsed))
             talks.append(talk)
         insert(Talk, create, batch_size=BATCH_SIZE)
-        self.created = {talk.pk for talk in create}
+        self.new_talk_ids = {talk.pk for talk in create}
         Talk.objects.bulk_update(update, [*_TALK_FIELDS, "updated"], batch_size=BATCH_SIZE)
         self.summary.add("Talk", "created", counts["created"])
         self.summary.add("Talk", "updated", counts["updated"])
@@ -994,7 +999,7 @@ class _EventWriter:
     def _known_ids(self, talks) -> list[int]:
         """The keys of the talks that were there before this event's import: only
         they can have speakers, tags and links yet."""
-        return [talk.pk for talk in talks if talk.pk not in self.created]
+        return [talk.pk for talk in talks if talk.pk not in self.new_talk_ids]
 
     def _speakers(self, talks) -> None:
         names = [name for talk in talks for name in talk._pyvideo[0].speakers]

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tarfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from confnotes.markdown import render_markdown
@@ -287,6 +289,37 @@ def test_imported_description_cannot_inject_html(tmp_path):
 
 # ---------------------------------------------------------------------------
 # Idempotence, notes
+
+
+def statements(queries) -> Counter:
+    """The SQL statements run, by their first word, without transaction control."""
+    words = (q["sql"].split(None, 1)[0] for q in queries)
+    return Counter(w for w in words if w not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+
+
+@pytest.mark.parametrize("n", [2, 40])
+def test_a_new_event_takes_the_same_statements_at_any_size(tmp_path, n):
+    talks = {
+        f"t{i}": video(
+            title=f"Talk {i}",
+            speakers=[f"Speaker {i}", "Ann Gannet"],
+            tags=[f"tag{i % 3}"],
+            recorded=f"2021-06-0{1 + i % 2}",
+            related_urls=[f"https://code.example/{i}"],
+        )
+        for i in range(n)
+    }
+    event = write_event(tmp_path, "pelican-con-2021", talks)
+
+    with CaptureQueriesContext(connection) as queries:
+        import_pyvideo([event])
+
+    assert Talk.objects.count() == n
+    assert TalkSpeaker.objects.count() == 2 * n
+    assert Link.objects.count() == n
+    # Reads: the conference, speakers and their aliases by name, speakers' slugs, tags.
+    # Writes: conference, days, talks, speakers, their bylines, tags, tagged talks, links.
+    assert statements(queries) == {"SELECT": 5, "INSERT": 8}
 
 
 def test_second_import_changes_nothing(sample):

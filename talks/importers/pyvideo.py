@@ -28,7 +28,7 @@ import stat
 import tarfile
 import zlib
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import sha1
 from pathlib import Path
@@ -576,6 +576,7 @@ def _import_path(run: "_Run", path, max_json_bytes: int, stdout) -> None:
 
     def write_one():
         event = pending.popleft()
+        run.renderer.wait_for(event, ahead=pending)
         try:
             line = run.write_event(event)
         except ImportFailed as exc:
@@ -627,6 +628,22 @@ class _Renderer:
         if self.pool is None or not items:
             return None
         return self.pool.submit(abstracts_to_html, items)
+
+    def wait_for(self, event: "PreparedEvent", ahead) -> None:
+        """While the workers render `event`'s abstracts, this process renders those of
+        the furthest event `ahead` that no worker has started, rather than wait idle:
+        the workers render the archive's abstracts in about as long as this process
+        takes to write it."""
+        while event.rendered is not None and not event.rendered.done():
+            found = (e for e in reversed(ahead) if e.rendered is not None)
+            taken = next((e for e in found if e.rendered.cancel()), None)
+            if taken is None:
+                return  # Every other is started or done: the writer waits for its own.
+            taken.rendered = Future()
+            try:
+                taken.rendered.set_result(abstracts_to_html(taken.sources))
+            except Exception as exc:  # Raised where a worker's would be: at result().
+                taken.rendered.set_exception(exc)
 
 
 class _Run:
@@ -682,7 +699,8 @@ class _Run:
             Conference.objects.filter(source=SOURCE, external_id=folder_id(raw.folder)).exists()
         ):
             # A new event: every abstract will be needed, so render them ahead.
-            event.rendered = self.renderer.submit([abstract_source(r) for _, r, _ in videos])
+            event.sources = [abstract_source(r) for _, r, _ in videos]
+            event.rendered = self.renderer.submit(event.sources)
         return event
 
     def write_event(self, event: "PreparedEvent") -> str:
@@ -777,6 +795,7 @@ class PreparedEvent:
     videos: list
     summary: ImportSummary
     bad: list[str]
+    sources: list = field(default_factory=list)  # abstract_source() of each video
     rendered: object = None  # A future of [(abstract, abstract_html)], one per video.
     withheld: list = field(default_factory=list)  # file names of NO_PUBLISH records
 

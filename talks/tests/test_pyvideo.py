@@ -23,7 +23,7 @@ from talks.exporters.pyvideo import export_pyvideo
 from talks.importers import pyvideo as pyvideo_module
 from talks.importers.common import ImportFailed, PlannerStatistics
 from talks.importers.pyvideo import import_pyvideo, load_json
-from talks.importers.rst import rst_to_markdown
+from talks.importers.rst import abstracts_to_html, rst_to_markdown
 from talks.models import Conference, Day, Link, LinkKind, Note, TaggedTalk, Talk, TalkSpeaker
 from talks.tests.factories import (
     make_conference,
@@ -158,6 +158,31 @@ def test_worker_processes_render_the_same_abstracts(sample, tmp_path):
     assert summary.failures == []
     assert dict(Talk.objects.values_list("external_id", "abstract_html")) == serial
     assert '<a href="https://speed.example.org/"' in serial["pytest-con-2021/making-things-fast"]
+
+
+def test_the_importing_process_renders_events_ahead_while_the_worker_is_busy():
+    long = [
+        (f"Paragraph *{n}* with a [link](https://example.org/{n}).\n\n" * 40, True)
+        for n in range(150)
+    ]
+    events = [
+        pyvideo_module.PreparedEvent(None, {}, {}, [], None, [], sources=sources)
+        for sources in (long, [("One *talk*", True)], [("Two", False)], [("**Three**", True)])
+    ]
+    with pyvideo_module._Renderer(workers=1) as renderer:
+        for event in events:
+            event.rendered = renderer.submit(event.sources)
+        submitted = [event.rendered for event in events]
+
+        renderer.wait_for(events[0], ahead=events[1:])
+
+        # The worker took the long event (and one queued behind it); the last one,
+        # not started by any worker, was rendered here instead of waiting.
+        assert events[3].rendered is not submitted[3]
+        assert submitted[3].cancelled()
+        assert [event.rendered.result() for event in events] == [
+            abstracts_to_html(event.sources) for event in events
+        ]
 
 
 def test_import_uses_summary_and_matches_speakers_across_talks(sample):

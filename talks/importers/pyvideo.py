@@ -927,7 +927,7 @@ class _EventWriter:
         for name, record, parsed in videos:
             key = external_id(self.raw.folder, name)
             talk = by_key.get(key)
-            if talk is None:
+            if talk is None and by_slug:
                 candidate = by_slug.get(ascii_slug(parsed.slug_hint or name.removesuffix(".json")))
                 if candidate is not None and not candidate.external_id:
                     talk = candidate  # Entered by hand before: this import fills it in.

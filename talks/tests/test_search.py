@@ -143,6 +143,41 @@ def test_speaker_alias_and_tag_are_searchable(committed):
     assert found("networking") == ["Twisted today"]
 
 
+def test_documents_hold_each_published_talk_with_its_people_tags_and_notes():
+    from speakers.models import SpeakerAlias
+    from talks.search import _documents
+
+    day = make_day()
+    amber, glyph = make_speaker(name="Amber Brown"), make_speaker(name="Glyph Lefkowitz")
+    SpeakerAlias.objects.create(speaker=amber, name="HawkOwl")
+    full = make_talk(
+        day, title="Twisted <today>", speakers=[glyph, amber], tags=["zeta", "alpha"],
+        abstract="An *abstract*.",
+    )  # fmt: skip
+    make_note(talk=full, body="First **note**.")
+    make_note(talk=full, body="A draft.", published=False)
+    make_note(talk=full, body="Second note.")
+    hidden = make_talk(make_day(day.conference, published=False), title="Hidden day")
+    draft = make_talk(make_day(make_conference(published=False)), title="Draft conference")
+    bare = make_talk(day, title="Bare")
+    ids = sorted(t.pk for t in (full, hidden, draft, bare))
+
+    documents = sorted(_documents("default", "in", ids))  # in no particular order
+
+    assert documents == [
+        (
+            full.pk,
+            "Twisted <today>",
+            "Glyph Lefkowitz · Amber Brown · HawkOwl",
+            "alpha · zeta",
+            "An abstract.",
+            "First note. … Second note.",
+        ),
+        (bare.pk, "Bare", "", "", "", ""),
+    ]
+    assert sorted(_documents("default", "range", (ids[0], ids[-1]))) == documents
+
+
 def test_unicode_words_are_found(committed):
     with committed():
         make_talk(title="Straße und Python")

@@ -12,6 +12,7 @@ See docs/benchmarks.md.
 """
 
 import argparse
+import itertools
 import os
 import re
 import secrets
@@ -433,9 +434,12 @@ def check_budgets(reports: list[SizeReport], extras: dict) -> list[str]:
             if n > MAX_QUERIES:
                 failures.append(f"{report.label}: {kind} runs {n} queries (budget {MAX_QUERIES})")
     for kind in reports[0].queries:
+        # More queries on a larger archive is a query per row. Fewer can be the data:
+        # no pyvideo talk has a start time, so its calendars load no speakers.
         counts = {r.label: r.queries.get(kind) for r in reports}
-        if len(set(counts.values())) > 1:
-            failures.append(f"{kind}: query count changes with archive size: {counts}")
+        found = [n for n in counts.values() if n is not None]
+        if any(later > earlier for earlier, later in itertools.pairwise(found)):
+            failures.append(f"{kind}: query count grows with archive size: {counts}")
     for row in largest.rows:
         where = f"{largest.label}: {row.kind} {row.variant}"
         if row.variant == "uncached" and row.kind in MIN_FLOOR_SHARE:

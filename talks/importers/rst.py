@@ -233,6 +233,10 @@ def _plain_line(line: str, targets) -> str:
 
 def _inline(text: str, targets) -> str:
     """Rewrite one line's inline markup; code spans are left alone."""
+    # Each pattern below needs a character most lines lack: those are not searched.
+    if "`" not in text:
+        text = _inline_text(text, targets)
+        return _HASH_LINE.sub(r"\1\\#", text) if "#" in text else text
     parts = _INLINE_MARKUP.split(text)
     out = []
     anonymous = list(targets.get("__anonymous__", []))
@@ -270,9 +274,11 @@ def _inline_markup(part: str, targets, anonymous) -> str:
 
 def _inline_text(text: str, targets) -> str:
     # Brackets that are not a Markdown link already are text in reStructuredText.
-    parts = _MD_LINK.split(text)
-    text = "".join(part if n % 2 else _escape_brackets(part) for n, part in enumerate(parts))
-    text = _ROLE.sub(lambda m: f"`{m.group(1)}`", text)
+    if "[" in text or "]" in text:
+        parts = _MD_LINK.split(text)
+        text = "".join(part if n % 2 else _escape_brackets(part) for n, part in enumerate(parts))
+    if "`" in text:
+        text = _ROLE.sub(lambda m: f"`{m.group(1)}`", text)
 
     def word_ref(match):
         url = targets.get(match.group(1).lower())
@@ -280,8 +286,9 @@ def _inline_text(text: str, targets) -> str:
 
     if targets:
         text = _WORD_REF.sub(word_ref, text)
-    text = _TAG_START.sub("&lt;", text)
-    return _BARE_URL.sub(_autolink, text)
+    if "<" in text:
+        text = _TAG_START.sub("&lt;", text)
+    return _BARE_URL.sub(_autolink, text) if "http" in text else text
 
 
 def _autolink(match) -> str:

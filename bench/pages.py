@@ -98,7 +98,7 @@ def pick_pages() -> dict[str, Page]:
         "conference": Page("conference", f"/{conf_slug}/", f"{conf_n} talks"),
         "day": Page("day", f"/{day[0]}/{day[1]}/", f"{day[2]} items"),
         "talk": Page("talk", f"/{talk[0]}/talks/{talk[1]}/"),
-        "speaker": Page("speaker", f"/speakers/{speaker[0]}/", f"{speaker[1]} talks"),
+        "speaker": Page("speaker", f"/speakers/{speaker[0]}/", f"{speaker[1]} talks, 50 a page"),
         "speakers": Page("speakers", "/speakers/", "A-Z, 100 a page"),
         "tag": Page("tag", f"/tags/{tag[0]}/", f"{tag[1]} talks, 50 a page"),
         "search": Page("search", f"/search/?q={SEARCH_TERM}", f"q={SEARCH_TERM}"),

@@ -46,11 +46,14 @@ PYVIDEO_TARBALL = ROOT.parent / "shared" / "data" / "pyvideo" / "pyvideo-data.ta
 
 # Budgets of the "fast at archive scale" issue (measured at 21,000 talks).
 MAX_QUERIES = 6
-MIN_FLOOR_SHARE = {"day": 0.10, **dict.fromkeys(("archive", "speakers", "tag", "search"), 0.05)}
+# "List pages (archive, tag, speaker, search)": a speaker's talks and the speakers A-Z both.
+LIST_PAGES = ("archive", "speaker", "speakers", "tag", "search")
+MIN_FLOOR_SHARE = {"day": 0.10, **dict.fromkeys(LIST_PAGES, 0.05)}
 MIN_CACHED_FLOOR_SHARE = 0.70
 MAX_UNLOADED_P50_MS = {
     "day": 10,
     "archive": 20,
+    "speaker": 20,
     "speakers": 20,
     "tag": 20,
     "search": 25,

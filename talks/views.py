@@ -38,7 +38,7 @@ from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
 LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
 TAG_PAGE_SIZE = 200
-SPEAKER_TALKS_PAGE_SIZE = 100
+SPEAKER_TALKS_PAGE_SIZE = LIST_PAGE_SIZE  # talk rows, as on tag and search pages
 RELATED_CANDIDATES = 1000  # talks sharing a tag that "related talks" ranks
 
 

@@ -102,6 +102,7 @@ def test_budget_check_names_each_budget_missed():
     report.rows = [
         _row("day", "uncached", rps=50, floor_rps=1000, unloaded=12.0),
         _row("tag", "uncached", rps=60, floor_rps=1000, unloaded=5.0),
+        _row("speaker", "uncached", rps=40, floor_rps=1000, unloaded=25.0),
         _row("tag", "cached", rps=900, floor_rps=1000),
         _row("day", "304", rps=500, floor_rps=1000),
     ]
@@ -117,8 +118,10 @@ def test_budget_check_names_each_budget_missed():
     assert "day 304 at 50.0% of the floor" in text
     assert "tag last page" in text
     assert "day page HTML" in text and "stylesheet" in text
+    assert "speaker uncached at 4.0% of the floor" in text
+    assert "speaker uncached unloaded p50 25.0 ms" in text
     assert "tag uncached at" not in text and "tag cached" not in text
-    assert len(failures) == 7
+    assert len(failures) == 9
 
 
 def test_budget_check_flags_query_counts_that_grow_with_the_archive():

@@ -324,9 +324,13 @@ def _ordered_ids(name: str, queryset) -> list[int]:
 
 
 def _page_of(request, name: str, ordered, per_page: int, fetch):
-    """The requested page of the ids of `ordered`, filled in that order with the rows
-    `fetch(ids)` gives for them ({id: row}, as `QuerySet.in_bulk`)."""
-    page = _paginate(request, _ordered_ids(name, ordered), per_page)
+    """The requested page of the ids of `ordered`, filled by `fetch` (see `_filled`)."""
+    return _filled(_paginate(request, _ordered_ids(name, ordered), per_page), fetch)
+
+
+def _filled(page, fetch):
+    """`page` of ids, its ids replaced in order by the rows `fetch(ids)` gives for
+    them ({id: row}, as `QuerySet.in_bulk`)."""
     by_pk = fetch(page.object_list)
     page.object_list = [by_pk[pk] for pk in page.object_list]
     return page
@@ -360,9 +364,8 @@ def speaker_detail(request, slug):
     keys = list(listed.order_by("-day__date", "position", "pk").values_list("pk", "conference_id"))
     if not keys and not _is_staff(request):
         raise Http404("No published talks by this speaker.")
-    page = _paginate(request, [pk for pk, _conference in keys], SPEAKER_TALKS_PAGE_SIZE)
-    by_pk = talks_by_id(page.object_list)
-    page.object_list = [by_pk[pk] for pk in page.object_list]
+    ids = [pk for pk, _conference in keys]
+    page = _filled(_paginate(request, ids, SPEAKER_TALKS_PAGE_SIZE), talks_by_id)
     return render(
         request,
         "talks/speaker_detail.html",

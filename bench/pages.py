@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from confnotes.pagecache import bump_content_version
+from confnotes.pagecache import EVERYWHERE, expire
 from speakers.models import Speaker
 from talks.models import Conference, Day, TaggedTalk, Talk
 
@@ -111,12 +111,12 @@ def pick_pages() -> dict[str, Page]:
 def measure_page(page: Page, client: Client | None = None) -> Page:
     """Fill in the page's query counts (cache miss and hit) and its HTML.
 
-    The miss is counted as the first request after an edit: a new content
-    version, so what pages keep per version (ordered ids, counts) is read again.
+    The miss is counted as the first request after an edit that shows
+    everywhere, so what pages keep per scope (ordered ids, counts) is read again.
     """
     client = client or Client()
     sep = "&" if "?" in page.url else "?"
-    bump_content_version()
+    expire({EVERYWHERE})
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"{page.url}{sep}bench={secrets.token_hex(6)}")
     if response.status_code != 200:

@@ -18,11 +18,19 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.timezone import get_current_timezone_name, template_localtime
 from django.utils.translation import get_language
-from jinja2 import ChainableUndefined, Environment
+from jinja2 import ChainableUndefined, Environment, pass_context
 
-from talks import templating
-from talks.linkhealth import wayback_url
-from talks.paths import slug_path
+from confnotes.paths import slug_path
+
+# What the apps add to every template (their AppConfig.ready() calls `register`).
+_app_globals: dict = {}
+_app_filters: dict = {}
+
+
+def register(*, globals=None, filters=None) -> None:  # noqa: A002 (Jinja2's own word)
+    """Make an app's helpers available in every template; call it from AppConfig.ready()."""
+    _app_globals.update(globals or {})
+    _app_filters.update(filters or {})
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -66,6 +74,12 @@ def _remembered(format_filter, value, fmt: str | None, language: str, zone: str)
     return format_filter(value, fmt)
 
 
+@pass_context
+def absolute_uri(context, url):
+    """`url` made absolute with the request's scheme and host ("" stays "")."""
+    return context["request"].build_absolute_uri(url) if url else ""
+
+
 def environment(**options) -> Environment:
     # Like Django's templates, a missing value prints as nothing, even several
     # attributes deep (`talks[0].day.date.year` of an empty list), with debug on
@@ -74,20 +88,16 @@ def environment(**options) -> Environment:
     env = Environment(**options)
     env.globals.update(
         url=url,
-        path=slug_path,  # a slug-addressed URL without a reverse(): talks/paths.py
+        path=slug_path,  # a slug-addressed URL without a reverse(): confnotes/paths.py
         static=static,
-        absolute_uri=templating.absolute_uri,
-        speaker_links=templating.speaker_links,
-        tag_links=templating.tag_links,
-        conference_json_ld=templating.conference_json_ld,
-        talk_json_ld=templating.talk_json_ld,
-        speaker_json_ld=templating.speaker_json_ld,
+        absolute_uri=absolute_uri,
+        **_app_globals,
     )
     env.filters.update(
         date=date,
         time=time,
         pluralize=defaultfilters.pluralize,
         urlencode=defaultfilters.urlencode,
-        wayback=wayback_url,  # `{{ link.url|wayback(year) }}`
+        **_app_filters,
     )
     return env

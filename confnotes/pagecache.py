@@ -1,51 +1,94 @@
-"""Public pages cached in the shared cache, keyed on a content version.
+"""Public pages cached in the shared cache, expired by scope.
 
-Any change to published content bumps one version number in the cache
-(`bump_content_version`), so every page key changes at once: no flush, no
-scan of keys; stale entries simply age out. One version rather than one per
-conference because nearly every page shows data that crosses conferences
-(speaker names, tags, latest notes), and writers edit far less often than
-readers read. Requests that carry a session cookie (staff, editors) are never
-served from the cache and never stored in it.
+A scope names a part of the site that one kind of edit changes: a conference's
+own pages, a speaker's page, the list of tags... Each scope has a version in
+the cache. A cached page is stored with the versions of the scopes it belongs
+to, and served only while they are all still current; an edit gives its
+scopes new versions (`expire`), so the pages it changed miss once and every
+other page keeps its entry. docs/caching.md tells the whole design.
+
+The versions decide freshness, so they live where every worker and every app
+server sees them: the cache named by CACHE_URL, which is shared (a folder on
+disk by default, Redis across machines; see settings). A version moves again
+when the change is committed, so no reader keeps old rows under a new version.
+
+Requests that carry a session cookie (staff, editors) are never served from
+the cache and never stored in it; they read the database.
 """
 
 import hashlib
 import time
+from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.cache import patch_cache_control
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.module_loading import import_string
 
-VERSION_KEY = "confnotes:content-version"
-PAGE_TIMEOUT = 60 * 60  # seconds; a bump makes older entries unreachable anyway
+PAGE_TIMEOUT = 60 * 60  # seconds; an expired scope makes older entries unusable anyway
+EVERYWHERE = "all"  # a scope every page belongs to, for the rare change that shows everywhere
 
 _UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
 
 
-def content_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # A fresh cache starts from the clock, so it never reuses an old key.
-        version = str(time.time_ns())
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return str(version)
+def _version_key(scope: str) -> str:
+    return f"confnotes:scope:{scope}"
 
 
-def bump_content_version(**_signal_kwargs) -> None:
-    """Make every cached page stale; call after any change to public content.
+def versions(scopes) -> tuple[str, ...]:
+    """The current version of each of `scopes`, in order; a scope seen first gets one."""
+    keys = [_version_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # A fresh cache starts from the clock, so it never reuses an old version.
+        start = str(time.time_ns())
+        for key in missing:
+            cache.add(key, start, timeout=None)
+        found.update(cache.get_many(missing))
+    return tuple(str(found.get(key, "")) for key in keys)
 
-    Inside a transaction the version moves again at commit: a reader who came
-    between the first bump and the commit saw, and cached, the old rows.
+
+def expire(scopes) -> None:
+    """Give `scopes` new versions now, and again when the current transaction commits.
+
+    The second move is the one that matters: a reader between the two may have
+    cached the old rows under the first new version.
     """
-    _bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_bump)
+    scopes = set(scopes)
+    if scopes:
+        _move(scopes)
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: _move(scopes))
 
 
-def _bump() -> None:
-    cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
+def _move(scopes) -> None:
+    version = str(time.time_ns())
+    cache.set_many({_version_key(scope): version for scope in scopes}, timeout=None)
+
+
+def remember(name: str, scopes, compute):
+    """`compute()`, kept in the cache until one of `scopes` (or `EVERYWHERE`) expires."""
+    current = versions([EVERYWHERE, *scopes])
+    key = f"confnotes:data:{name}"
+    entry = cache.get(key)
+    if entry is not None and entry[0] == current:
+        return entry[1]
+    value = compute()
+    cache.set(key, (current, value), PAGE_TIMEOUT)
+    return value
+
+
+def scopes_of_path(path: str) -> list[str]:
+    """The scopes of the page at `path`: the project's `CONFNOTES_PAGE_SCOPES` function."""
+    return [EVERYWHERE, *_scopes_function()(path)]
+
+
+@memoize
+def _scopes_function():
+    return import_string(settings.CONFNOTES_PAGE_SCOPES)
 
 
 def _cacheable_request(request) -> bool:
@@ -57,10 +100,10 @@ def _cacheable_request(request) -> bool:
 
 
 class PublicPageCacheMiddleware:
-    """Serve anonymous GETs of public pages from the cache, with an ETag.
+    """Serve anonymous GETs of public pages from the cache, with an ETag and 304s.
 
-    Put it after ConditionalGetMiddleware in MIDDLEWARE so a matching
-    If-None-Match is answered 304 for cached and fresh responses alike.
+    First in MIDDLEWARE: a hit is answered before any other middleware runs, and
+    a page is stored as the other middleware left it, headers and all.
     """
 
     def __init__(self, get_response):
@@ -69,22 +112,36 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
+        scopes = scopes_of_path(request.path)
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        key = f"page:{content_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
-        cached = cache.get(key)
-        if cached is not None:
-            cached["X-Confnotes-Cache"] = "hit"
-            return cached
+        key = f"confnotes:page:{hashlib.sha256(address.encode()).hexdigest()}"
+        version_keys = [_version_key(scope) for scope in scopes]
+        found = cache.get_many([key, *version_keys])
+        current = tuple(found.get(k) for k in version_keys)
+        entry = found.get(key)
+        if entry is not None and entry[0] == current:
+            return _from_entry(request, entry)
+        if None in current:
+            current = versions(scopes)
         response = self.get_response(request)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             if not response.has_header("ETag"):
                 digest = hashlib.sha256(response.content).hexdigest()[:32]
                 response["ETag"] = f'"{digest}"'
-            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-            # Written piece by piece (feeds are), a response would be sent as
-            # hundreds of small writes on every hit: store it as one piece.
-            response.content = response.content
-            cache.set(key, response, PAGE_TIMEOUT)
+            response["Cache-Control"] = "public, max-age=0, must-revalidate"
+            headers = list(response.headers.items())
+            cache.set(key, (current, headers, response.content), PAGE_TIMEOUT)
             response["X-Confnotes-Cache"] = "miss"
         return response
+
+
+def _from_entry(request, entry):
+    """The stored page, or a 304 when the client holds it already (its ETag matches)."""
+    _versions, headers, content = entry
+    response = HttpResponse(content)
+    for name, value in headers:
+        response.headers[name] = value
+    response = get_conditional_response(request, etag=response.get("ETag"), response=response)
+    response["X-Confnotes-Cache"] = "hit"
+    return response

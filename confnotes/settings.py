@@ -5,9 +5,11 @@ Environment variables (names are stable; deployments rely on them):
 - DJANGO_SECRET_KEY: required when debug is off.
 - DJANGO_ALLOWED_HOSTS: comma-separated host names.
 - DATABASE_URL: default is a SQLite file in the project root; postgres:// URLs work.
-- CACHE_URL: default is local memory (locmemcache://); redis://host:6379/0 uses Redis.
+- CACHE_URL: default is a folder on disk that every process of this machine shares
+  (var/cache/); redis://host:6379/0 uses Redis, for several app servers.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -47,12 +49,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: anonymous GETs of public pages come from the shared cache
+    # (confnotes/pagecache.py), stored with the headers the others below set.
+    "confnotes.pagecache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    # Anonymous GETs of public pages come from the shared cache (confnotes/pagecache.py).
-    "confnotes.pagecache.PublicPageCacheMiddleware",
     "confnotes.routers.PrimaryForWritersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,7 +125,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The cache holds what decides a page's freshness (confnotes/pagecache.py), so
+# every worker must see the same one: never a process's own memory. By default
+# a folder on disk (SQLite files, through diskcache), one per database, so two
+# databases never share cached pages.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    _database_key = hashlib.sha256(repr(DATABASES["default"].get("NAME")).encode()).hexdigest()
+    CACHES = {
+        "default": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache" / _database_key[:16]),
+            "TIMEOUT": 3600,
+            "OPTIONS": {"size_limit": 2**30},
+        }
+    }
+
+# The scope of a page's path, for the page cache (confnotes/pagecache.py).
+CONFNOTES_PAGE_SCOPES = "talks.freshness.page_scopes"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

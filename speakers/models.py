@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from confnotes.markdown import render_markdown_fields
+from confnotes.paths import slug_path
 from confnotes.slugs import OldSlug, SlugTrackingMixin, unique_slug
 from speakers.images import process_photo, validate_image_upload
-from talks.paths import slug_path
 
 # Latin letters that Unicode does not decompose into a base letter and an accent.
 _UNDECOMPOSED_LETTERS = str.maketrans(

@@ -4,8 +4,8 @@ from django.db.models.functions import Coalesce, Now
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from confnotes.pagecache import bump_content_version
 from speakers.models import Speaker
+from talks.freshness import publication_changed
 from talks.models import Conference, Day, Link, LinkCheck, Note, Talk, TalkSpeaker
 from talks.search import search_index_conferences, search_index_talks
 
@@ -26,7 +26,7 @@ def markdown_preview(field_name: str, label: str):
 
 def refresh_after_bulk_publish(model, pks) -> None:
     """update() sends no signals: refresh the page cache and the search index by hand."""
-    bump_content_version()
+    publication_changed(model, pks)
     if model is Conference:
         search_index_conferences(pks)
     elif model is Day:

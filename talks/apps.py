@@ -7,8 +7,10 @@ class TalksConfig(AppConfig):
     verbose_name = "Conferences and talks"
 
     def ready(self):
-        from talks import search, signals
+        from confnotes import jinja2
+        from talks import search, signals, templating
 
+        jinja2.register(globals=templating.TEMPLATE_GLOBALS, filters=templating.TEMPLATE_FILTERS)
         signals.connect()
         search.connect_signals()
         signals.connect_last()

@@ -14,8 +14,16 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from icalendar import Calendar, Event
 
-from talks.models import Conference, ConferenceOldSlug, Day, DayOldSlug, Talk
-from talks.paths import slug_path
+from confnotes.paths import slug_path
+from talks.models import (
+    Conference,
+    ConferenceOldSlug,
+    ConferenceQuerySet,
+    Day,
+    DayOldSlug,
+    DayQuerySet,
+    Talk,
+)
 from talks.structured_data import conference_timezone, talk_times
 
 PRODID = "-//confnotes//conference calendar//EN"
@@ -52,9 +60,9 @@ def _speaker_names(talk) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _timed_talks(**filters) -> list[Talk]:
+def _timed_talks(talks) -> list[Talk]:
     return list(
-        Talk.objects.filter(start_time__isnull=False, **filters)
+        talks.filter(start_time__isnull=False)
         .select_related("day")
         .with_speakers()
         .only(*_TALK_FIELDS)
@@ -125,7 +133,7 @@ def _response(body: bytes, filename: str) -> HttpResponse:
 
 def _renamed(conference_slug: str, url_name: str, **kwargs):
     old = ConferenceOldSlug.objects.select_related("conference").filter(
-        slug=conference_slug, conference__published=True
+        ConferenceQuerySet.public_rule("conference__"), slug=conference_slug
     )
     old = old.first()
     if old is None:
@@ -141,7 +149,7 @@ def conference_calendar(request, conference):
         conf = Conference.objects.published().get(slug=conference)
     except Conference.DoesNotExist:
         return _renamed(conference, "talks:conference_calendar")
-    talks = _timed_talks(conference=conf, day__published=True)
+    talks = _timed_talks(Talk.objects.published().filter(conference=conf))
     span = None
     if conf.start_date:
         span = Span(
@@ -171,7 +179,7 @@ def day_calendar(request, conference, day):
             return _renamed(conference, "talks:day_calendar", day=day)
         old = (
             DayOldSlug.objects.filter(
-                day__conference__slug=conference, day__published=True, slug=day
+                DayQuerySet.public_rule("day__"), day__conference__slug=conference, slug=day
             )
             .select_related("day")
             .first()
@@ -181,7 +189,7 @@ def day_calendar(request, conference, day):
         return HttpResponsePermanentRedirect(
             reverse("talks:day_calendar", kwargs={"conference": conference, "day": old.day.slug})
         )
-    talks = _timed_talks(day=current)
+    talks = _timed_talks(Talk.objects.filter(day=current))
     for talk in talks:
         talk.day = current
     body = build_calendar(

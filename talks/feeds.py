@@ -9,16 +9,23 @@ subject (conference, speaker or tag), the notes, and the tags of their talks.
 import re
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
-from taggit.models import Tag
 
-from speakers.models import Speaker, SpeakerOldSlug
-from talks.models import Conference, ConferenceOldSlug, Note, TaggedTalk, TalkSpeaker
+from speakers.models import SpeakerOldSlug
+from talks.models import (
+    Conference,
+    ConferenceOldSlug,
+    ConferenceQuerySet,
+    Note,
+    speakers_with_public_talks,
+    tags_prefetch,
+    tags_with_public_talks,
+)
 from talks.structured_data import plain_text
 
 FEED_SIZE = 30
@@ -71,13 +78,13 @@ class NotesFeed(Feed):
 
     def notes(self, obj):
         """Public notes of the feed's subject; subclasses narrow it down."""
-        return Note.objects.public()
+        return Note.objects.published()
 
     def items(self, obj=None):
         return (
             self.notes(obj)
             .select_related("talk__conference", "talk__day", "day__conference", "author")
-            .prefetch_related(Prefetch("talk__tags", to_attr="tag_rows"))
+            .prefetch_related(tags_prefetch("talk__"))
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 
@@ -123,7 +130,7 @@ class ConferenceNotesFeed(NotesFeed):
             return super().__call__(request, *args, **kwargs)
         except Http404:
             old = ConferenceOldSlug.objects.filter(
-                slug=kwargs["conference"], conference__published=True
+                ConferenceQuerySet.public_rule("conference__"), slug=kwargs["conference"]
             ).first()
             if old is None:
                 raise
@@ -144,7 +151,7 @@ class ConferenceNotesFeed(NotesFeed):
         return conference.get_absolute_url()
 
     def notes(self, conference):
-        return Note.objects.public().filter(
+        return Note.objects.published().filter(
             Q(talk__conference=conference) | Q(day__conference=conference)
         )
 
@@ -164,11 +171,8 @@ class SpeakerNotesFeed(NotesFeed):
             )
 
     def get_object(self, request, slug):
-        public_talks = TalkSpeaker.objects.filter(
-            speaker=OuterRef("pk"), talk__conference__published=True, talk__day__published=True
-        )
         # Like the speaker page: a speaker with no published talk is not shown.
-        return Speaker.objects.filter(Exists(public_talks)).get(slug=slug)
+        return speakers_with_public_talks().get(slug=slug)
 
     def title(self, speaker):
         return f"{speaker.name}: notes on their talks · confnotes"
@@ -180,19 +184,14 @@ class SpeakerNotesFeed(NotesFeed):
         return speaker.get_absolute_url()
 
     def notes(self, speaker):
-        return Note.objects.public().filter(talk__talk_speakers__speaker=speaker)
+        return Note.objects.published().filter(talk__talk_speakers__speaker=speaker)
 
 
 class TagNotesFeed(NotesFeed):
     """Published notes on the talks carrying one tag."""
 
     def get_object(self, request, slug):
-        public_talks = TaggedTalk.objects.filter(
-            tag=OuterRef("pk"),
-            content_object__conference__published=True,
-            content_object__day__published=True,
-        )
-        return Tag.objects.filter(Exists(public_talks)).get(slug=slug)
+        return tags_with_public_talks().get(slug=slug)
 
     def title(self, tag):
         return f"Notes on talks tagged “{tag.name}” · confnotes"
@@ -204,4 +203,4 @@ class TagNotesFeed(NotesFeed):
         return reverse("talks:tag_detail", kwargs={"slug": tag.slug})
 
     def notes(self, tag):
-        return Note.objects.public().filter(talk__tagged_items__tag=tag)
+        return Note.objects.published().filter(talk__tagged_items__tag=tag)

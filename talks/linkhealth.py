@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from confnotes.pagecache import bump_content_version
+from confnotes.pagecache import EVERYWHERE, expire
 from speakers.models import Speaker
 from talks.models import Conference, Link, LinkCheck, Talk
 
@@ -376,5 +376,5 @@ def links_check(
     if batch:
         flipped |= _save_batch(batch, summary)
     if flipped:
-        bump_content_version()  # pages show broken links differently
+        expire({EVERYWHERE})  # pages show broken links differently
     return summary

@@ -1,17 +1,14 @@
 import uuid
-from functools import cache
-from typing import NamedTuple
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection, connections, models, router
-from django.db.models import Q
-from django.db.models.query import ModelIterable
+from django.db import models
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from confnotes.markdown import render_markdown_fields
+from confnotes.paths import slug_path
 from confnotes.slugs import (
     RESERVED_DAY_SLUGS,
     RESERVED_ROOT_SLUGS,
@@ -23,8 +20,6 @@ from confnotes.slugs import (
 )
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
-from talks.paths import slug_path
-from talks.rows import RowPlan, in_list
 from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
 from talks.video import youtube_embed_url
 
@@ -50,9 +45,27 @@ class Source(models.TextChoices):
 # Conference
 
 
-class ConferenceQuerySet(models.QuerySet):
+class PublicQuerySet(models.QuerySet):
+    """A queryset of content that drafts hide: `public_rule()` says, once per model,
+    what the public may see; every reader goes through `published()`."""
+
+    @staticmethod
+    def public_rule(path: str = "") -> Q:
+        """The rule for rows reached through `path` (e.g. "talk__"), as a Q object."""
+        raise NotImplementedError
+
     def published(self):
-        return self.filter(published=True)
+        return self.filter(self.public_rule())
+
+    def visible(self, *, staff: bool):
+        """Everything for staff, who see drafts with a badge; the public rows for others."""
+        return self.all() if staff else self.published()
+
+
+class ConferenceQuerySet(PublicQuerySet):
+    @staticmethod
+    def public_rule(path: str = "") -> Q:
+        return Q(**{f"{path}published": True})
 
     def for_list(self):
         """What lists of conferences print: not their recaps, nor the source records."""
@@ -61,6 +74,7 @@ class ConferenceQuerySet(models.QuerySet):
 
 def talk_counts() -> dict[int, int]:
     """{conference id: talks on its published days} over the whole archive."""
+    # Talks of published days, whatever the conference: a draft's count is for staff.
     talks = Talk.objects.filter(day__published=True).order_by()
     return dict(talks.values_list("conference_id").annotate(models.Count("pk")))
 
@@ -199,9 +213,12 @@ class ConferenceOldSlug(OldSlug):
 # Day
 
 
-class DayQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(published=True, conference__published=True)
+class DayQuerySet(PublicQuerySet):
+    @staticmethod
+    def public_rule(path: str = "") -> Q:
+        return Q(**{f"{path}published": True}) & ConferenceQuerySet.public_rule(
+            f"{path}conference__"
+        )
 
 
 class DayManager(models.Manager.from_queryset(DayQuerySet)):
@@ -309,8 +326,8 @@ class Kind(models.TextChoices):
 
 
 # What no list of talks prints: abstracts (only the talk's own page shows one), the
-# source records kept for export (decoding their JSON cost a day page 0.4 ms), and
-# the conference's and day's own texts, fetched once per talk by the joins.
+# source records kept for export, and the conference's and day's own texts,
+# fetched once per talk by the joins.
 LIST_DEFERRED = (
     "abstract", "abstract_html", "extra",
     "conference__recap", "conference__recap_html", "conference__extra",
@@ -321,141 +338,35 @@ LIST_DEFERRED = (
 KIND_LABELS = dict(Kind.choices)
 
 
-class ListedSpeaker(NamedTuple):
-    """A speaker as a talk's row prints one (`Talk.listed_speakers()`): a name and a link."""
-
-    pk: int
-    name: str
-    slug: str
-
-    def get_absolute_url(self):
-        return slug_path("talks:speaker_detail", slug=self.slug)
-
-
-class ListedTag(NamedTuple):
-    """A tag as a talk's row prints one (`Talk.listed_tags()`)."""
-
-    pk: int
-    name: str
-    slug: str
-
-
-def _rows_by_talk(talks, using, sql_of) -> dict[int, list]:
-    """{talk id: [(pk, name, slug), ...]} from the query `sql_of()` gives, run for `talks`.
-
-    Plain SQL: these two queries run on every list of talks, and Django's query
-    compiler took longer to write each one (0.3 ms) than SQLite took to run it.
-    """
-    rows = {talk.pk: [] for talk in talks}
-    ids = list(rows)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql_of().format(ids=in_list(ids)), ids)
-        for talk_id, *row in cursor.fetchall():
-            rows[talk_id].append(row)
-    return rows
-
-
-@cache
-def _speakers_sql() -> str:
-    qn = connection.ops.quote_name
-    return (
-        f"SELECT ts.talk_id, s.id, s.name, s.slug FROM {qn(TalkSpeaker._meta.db_table)} ts "
-        f"JOIN {qn(Speaker._meta.db_table)} s ON s.id = ts.speaker_id "
-        "WHERE ts.talk_id IN ({ids}) ORDER BY ts.talk_id, ts.position, ts.id"
-    )
-
-
-@cache
-def _tags_sql() -> str:
-    qn = connection.ops.quote_name
-    return (
-        f"SELECT tt.content_object_id, t.id, t.name, t.slug FROM {qn(TaggedTalk._meta.db_table)} tt "
-        f"JOIN {qn(Tag._meta.db_table)} t ON t.id = tt.tag_id "
-        "WHERE tt.content_object_id IN ({ids}) ORDER BY tt.content_object_id, tt.tag_id"
-    )
-
-
-def _load_speakers(talks, using):
-    rows = _rows_by_talk(talks, using, _speakers_sql)
-    for talk in talks:
-        talk.speaker_rows = [ListedSpeaker(*row) for row in rows[talk.pk]]
-
-
-def _load_tags(talks, using):
-    rows = _rows_by_talk(talks, using, _tags_sql)
-    for talk in talks:
-        talk.tag_rows = [ListedTag(*row) for row in rows[talk.pk]]
-
-
-def _load_links(talks, using):
-    plan = _row_plan(using, "link")
-    ids = [talk.pk for talk in talks]
-    sql = (
-        f"SELECT {plan.select} FROM {plan.table(Link)} l "
-        f"LEFT JOIN {plan.table(LinkCheck)} c ON c.url = l.url AND c.broken "
-        f"WHERE l.talk_id IN ({in_list(ids)}) ORDER BY l.talk_id, l.position, l.id"
-    )
-    rows = {talk.pk: [] for talk in talks}
-    for link, check in plan.fetch(sql, ids):
-        link.failing_since = check.failing_since if check else None
-        rows[link.talk_id].append(link)
-    for talk in talks:
-        talk.link_rows = rows[talk.pk]
-
-
-class TalkQuerySet(models.QuerySet):
-    """Talks; `for_list()` and `with_speakers()` also load each talk's rows of
-    speakers and tags, once the talks are fetched (one query each)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._row_loaders = ()
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._row_loaders = self._row_loaders
-        return clone
-
-    def _fetch_all(self):
-        fetching = self._result_cache is None
-        super()._fetch_all()
-        if fetching and self._result_cache and issubclass(self._iterable_class, ModelIterable):
-            for load in self._row_loaders:
-                load(self._result_cache, self.db)
-
-    def _with_rows(self, *loaders):
-        clone = self._chain()
-        clone._row_loaders = (
-            *self._row_loaders,
-            *(load for load in loaders if load not in self._row_loaders),
-        )
-        return clone
-
-    def published(self):
-        return self.filter(conference__published=True, day__published=True)
+class TalkQuerySet(PublicQuerySet):
+    @staticmethod
+    def public_rule(path: str = "") -> Q:
+        # A talk's conference is its day's: both must be published.
+        return Q(**{f"{path}conference__published": True, f"{path}day__published": True})
 
     def for_list(self):
-        """Everything a list of talk cards prints, in a fixed number of queries.
+        """What the `talk_row` macro prints, in two queries: the talks with their
+        conference and day, and their speakers in program order."""
+        return self.select_related("conference", "day").defer(*LIST_DEFERRED).with_speakers()
 
-        Speakers and tags land in plain lists of tuples (`Talk.listed_speakers()`
-        and `listed_tags()` read them). Prefetched into the managers' caches, they
-        built a filtered queryset per talk, which cost a day page a third of its
-        time; prefetched as model instances, two per speaker and one per tag,
-        they cost a tag page of 50 lightning talks about 400 instances.
-        """
-        return (
-            self.select_related("conference", "day")
-            .defer(*LIST_DEFERRED)
-            ._with_rows(_load_speakers, _load_tags)
-        )
+    def with_tags(self):
+        """Prefetch the talks' tags, for `Talk.listed_tags()`."""
+        return self.prefetch_related(tags_prefetch())
 
     def with_speakers(self):
-        """Load the talks' speakers for `Talk.listed_speakers()`."""
-        return self._with_rows(_load_speakers)
+        """Prefetch the talks' speakers, for `Talk.listed_speakers()`."""
+        speakers = TalkSpeaker.objects.select_related("speaker").only(
+            "talk_id", "position", "speaker__name", "speaker__slug"
+        )
+        return self.prefetch_related(
+            Prefetch("talk_speakers", queryset=speakers, to_attr="speaker_rows")
+        )
 
     def with_links(self):
-        """Load the typed links with their health, for `Talk.listed_links()`."""
-        return self._with_rows(_load_links)
+        """Prefetch the typed links with their health, as `Talk.link_rows`."""
+        return self.prefetch_related(
+            Prefetch("links", queryset=Link.objects.with_health(), to_attr="link_rows")
+        )
 
     def with_link_health(self):
         """Annotate `slides_failing_since` and `video_failing_since`: set when that link is broken."""
@@ -465,152 +376,26 @@ class TalkQuerySet(models.QuerySet):
         )
 
 
-def talks_of_day(day) -> list:
-    """The talks of `day` in program order, with everything the day page prints:
-    speakers, tags, typed links and the health of every link.
+def tags_prefetch(path: str = "") -> Prefetch:
+    """The tags of the talks at `path` (e.g. "talk__" from notes), for `Talk.listed_tags()`."""
+    tags = TaggedTalk.objects.select_related("tag").order_by("tag_id")
+    return Prefetch(f"{path}tagged_items", queryset=tags, to_attr="tag_rows")
 
-    As `Talk.objects.for_list().with_link_health().with_links().filter(day=day)`
-    would give them, in the same number of queries, but from plain SQL: Django
-    took about 1 ms to build and compile that query with its two link-health
-    subqueries, five times what the database took to run it, on the page every
-    reader opens first.
-    """
-    using = router.db_for_read(Talk)
-    plan = _row_plan(using, "day-talk")
-    checks = plan.table(LinkCheck)
-    sql = (
-        f"SELECT {plan.select} FROM {plan.table(Talk)} t "
-        f"LEFT JOIN {checks} s ON s.url = t.slides_url AND s.broken "
-        f"LEFT JOIN {checks} v ON v.url = t.video_url AND v.broken "
-        "WHERE t.day_id = %s ORDER BY t.position, t.start_time, t.id"
+
+def speakers_with_public_talks():
+    """Speakers who gave at least one public talk: the ones with a public page."""
+    public_talks = TalkSpeaker.objects.filter(
+        TalkQuerySet.public_rule("talk__"), speaker=models.OuterRef("pk")
     )
-    talks = []
-    for talk, slides, video in plan.fetch(sql, [day.pk]):
-        talk.slides_failing_since = slides.failing_since if slides else None
-        talk.video_failing_since = video.failing_since if video else None
-        talk.conference, talk.day = day.conference, day
-        talks.append(talk)
-    if talks:
-        for load in (_load_speakers, _load_tags, _load_links):
-            load(talks, using)
-    return talks
+    return Speaker.objects.filter(models.Exists(public_talks))
 
 
-# What a row of a list prints of a talk's conference and day: not their texts,
-# nor their source records and timestamps.
-ROW_CONFERENCE_LEFT_OUT = {"recap", "recap_html", "extra", "created", "updated"}
-ROW_DAY_LEFT_OUT = {"summary", "summary_html", "created", "updated"}
-
-
-@cache
-def _row_plan(using: str, name: str) -> RowPlan:
-    user = get_user_model()
-    byline = {"id", "first_name", "last_name", user.USERNAME_FIELD}
-    # Of a link's check, pages print only since when it fails.
-    check_left_out = {f.name for f in LinkCheck._meta.concrete_fields} - {"id", "failing_since"}
-    parts = {
-        "talk": [
-            ("t", Talk, set(LIST_DEFERRED)),
-            ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
-            ("d", Day, ROW_DAY_LEFT_OUT),
-        ],
-        # A day page prints its day's summary, not the others'; fetched with the
-        # others all the same, as the ORM did.
-        "day": [
-            ("d", Day, {"summary", "created", "updated"}),
-            ("c", Conference, ROW_CONFERENCE_LEFT_OUT),
-        ],
-        "day-talk": [
-            ("t", Talk, set(LIST_DEFERRED)),
-            ("s", LinkCheck, check_left_out),
-            ("v", LinkCheck, check_left_out),
-        ],
-        "link": [("l", Link, set()), ("c", LinkCheck, check_left_out)],
-        "note": [
-            ("n", Note, {"body"}),
-            ("u", user, {f.name for f in user._meta.concrete_fields} - byline),
-        ],
-    }
-    return RowPlan(using, parts[name])
-
-
-def talks_by_id(ids, *, public: bool = False, tags: bool = True) -> dict[int, "Talk"]:
-    """{id: talk} for the talks of `ids`, each with its conference and day, its
-    speakers and (with `tags`) its tags: what a row of a list prints.
-
-    `Talk.objects.for_list().in_bulk(ids)` gives the same talks, but Django takes
-    about 1 ms to compile that query and makes a conference and a day per talk;
-    from plain SQL, with one conference and one day per distinct row, a page of
-    50 talks costs a third of that. `public` leaves out talks of draft
-    conferences and days.
-    """
-    ids = list(ids)
-    if not ids:
-        return {}
-    using = router.db_for_read(Talk)
-    plan = _row_plan(using, "talk")
-    sql = (
-        f"SELECT {plan.select} FROM {plan.table(Talk)} t "
-        f"JOIN {plan.table(Conference)} c ON c.id = t.conference_id "
-        f"JOIN {plan.table(Day)} d ON d.id = t.day_id WHERE t.id IN ({in_list(ids)})"
+def tags_with_public_talks():
+    """Tags carried by at least one public talk: the ones with a public page."""
+    public_talks = TaggedTalk.objects.filter(
+        TalkQuerySet.public_rule("content_object__"), tag=models.OuterRef("pk")
     )
-    if public:
-        sql += " AND c.published AND d.published"
-    talks = {}
-    for talk, conference, day in plan.fetch(sql, ids):
-        talk.conference, talk.day = conference, day
-        talks[talk.pk] = talk
-    listed = list(talks.values())
-    if listed:
-        _load_speakers(listed, using)
-        if tags:
-            _load_tags(listed, using)
-    return talks
-
-
-def days_of_conference(slug: str, *, public: bool) -> list["Day"]:
-    """The days of the conference `slug` in order, each with its conference
-    (one object for all): `Day.objects.select_related("conference")` from plain SQL."""
-    using = router.db_for_read(Day)
-    plan = _row_plan(using, "day")
-    sql = (
-        f"SELECT {plan.select} FROM {plan.table(Day)} d "
-        f"JOIN {plan.table(Conference)} c ON c.id = d.conference_id WHERE c.slug = %s"
-    )
-    if public:
-        sql += " AND d.published AND c.published"
-    days = []
-    for day, conference in plan.fetch(sql + " ORDER BY d.date, d.position", [slug]):
-        day.conference = conference
-        days.append(day)
-    return days
-
-
-def notes_of_day(day, talk_ids) -> list["Note"]:
-    """Every note, drafts too, on `day` or on one of `talk_ids`, oldest first, each
-    with its author's name: `Note.objects.select_related("author")` from plain SQL.
-
-    By the talks' keys rather than a join on their day: both sides of the OR
-    then use their index, instead of a walk through every note of the archive.
-    """
-    using = router.db_for_read(Note)
-    plan = _row_plan(using, "note")
-    user = get_user_model()
-    where, params = "n.day_id = %s", [day.pk]
-    if talk_ids:
-        where += f" OR n.talk_id IN ({in_list(talk_ids)})"
-        params += list(talk_ids)
-    sql = (
-        f"SELECT {plan.select} FROM {plan.table(Note)} n "
-        f"LEFT JOIN {plan.table(user)} u ON u.id = n.author_id "
-        f"WHERE {where} ORDER BY n.created, n.id"
-    )
-    notes = []
-    for note, author in plan.fetch(sql, params):
-        if author is not None:
-            note.author = author
-        notes.append(note)
-    return notes
+    return Tag.objects.filter(models.Exists(public_talks))
 
 
 class TalkManager(models.Manager.from_queryset(TalkQuerySet)):
@@ -736,20 +521,12 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         return youtube_embed_url(self.video_url)
 
     def listed_speakers(self) -> list:
-        """The talk's speakers in program order (loaded by `for_list()` when it can)."""
-        rows = self.__dict__.get("speaker_rows")
-        if rows is None:
-            rows = [ts.speaker for ts in self.talk_speakers.select_related("speaker")]
-        return rows
+        """The talk's speakers in program order, as `with_speakers()` prefetched them."""
+        return [row.speaker for row in self.speaker_rows]
 
     def listed_tags(self) -> list:
-        """The talk's tags (loaded by `for_list()` when it can)."""
-        rows = self.__dict__.get("tag_rows")
-        return rows if rows is not None else list(self.tags.order_by("pk"))
-
-    def listed_links(self) -> list:
-        rows = self.__dict__.get("link_rows")
-        return rows if rows is not None else list(self.links.with_health())
+        """The talk's tags, as `with_tags()` prefetched them."""
+        return [row.tag for row in self.tag_rows]
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
@@ -878,15 +655,12 @@ class Link(models.Model):
 # Note
 
 
-class NoteQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(published=True)
-
-    def public(self):
-        """Published notes whose conference and day are published too."""
-        return self.published().filter(
-            Q(talk__isnull=False, talk__conference__published=True, talk__day__published=True)
-            | Q(day__isnull=False, day__conference__published=True, day__published=True)
+class NoteQuerySet(PublicQuerySet):
+    @staticmethod
+    def public_rule(path: str = "") -> Q:
+        """Published notes about a public talk or a public day."""
+        return Q(**{f"{path}published": True}) & (
+            TalkQuerySet.public_rule(f"{path}talk__") | DayQuerySet.public_rule(f"{path}day__")
         )
 
     def rerender(self, *, batch_size: int = 500) -> int:

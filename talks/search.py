@@ -35,9 +35,7 @@ from talks.models import (
     TaggedTalk,
     Talk,
     TalkSpeaker,
-    talks_by_id,
 )
-from talks.rows import in_list
 
 logger = logging.getLogger(__name__)
 
@@ -82,78 +80,46 @@ def _plain(value: str) -> str:
 
 def _documents(alias: str, lookup: str, value):
     """(id, title, speakers, tags, abstract, notes) of the published talks whose id
-    matches `lookup` ("in" a list, or "range" of two ids), in five queries.
+    matches `lookup` ("in" a list, or "range" of two ids), in five queries."""
 
-    Plain SQL: an import reindexes each event it writes, and the ORM took longer to
-    build these five queries than the database to run them."""
-    connection = connections[alias]
-    table = {
-        model: connection.ops.quote_name(model._meta.db_table)
-        for model in (
-            Conference,
-            Day,
-            Talk,
-            TalkSpeaker,
-            Speaker,
-            SpeakerAlias,
-            TaggedTalk,
-            Tag,
-            Note,
-        )
-    }
     if lookup == "range":
-        match, ids = "BETWEEN %s AND %s", list(value)
+        low, high = value
+        lookups = {"gte": low, "lte": high}
     else:
-        match, ids = f"IN ({in_list(value)})", list(value)
+        lookups = {"in": list(value)}
 
-    def rows(sql, params):
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-    with connection.cursor() as cursor:
-        talks = rows(
-            f"SELECT t.id, t.title, t.abstract_html FROM {table[Talk]} t "
-            f"JOIN {table[Conference]} c ON c.id = t.conference_id "
-            f"JOIN {table[Day]} d ON d.id = t.day_id "
-            f"WHERE c.published = %s AND d.published = %s AND t.id {match}",
-            [True, True, *ids],
+    def of(model, field: str):
+        return model.objects.using(alias).filter(
+            **{f"{field}__{name}": bound for name, bound in lookups.items()}
         )
-        if not talks:
-            return []
-        speakers: dict[int, list[str]] = {}
-        speaker_talks: dict[int, list[int]] = {}
-        for talk_id, speaker_id, name in rows(
-            f"SELECT ts.talk_id, ts.speaker_id, s.name FROM {table[TalkSpeaker]} ts "
-            f"JOIN {table[Speaker]} s ON s.id = ts.speaker_id "
-            f"WHERE ts.talk_id {match} ORDER BY ts.talk_id, ts.position, ts.id",
-            ids,
-        ):
-            speakers.setdefault(talk_id, []).append(name)
-            speaker_talks.setdefault(speaker_id, []).append(talk_id)
-        # Other spellings of a name find the same person's talks.
-        for speaker_id, alias_name in rows(
-            f"SELECT a.speaker_id, a.name FROM {table[SpeakerAlias]} a WHERE a.speaker_id IN "
-            f"(SELECT ts.speaker_id FROM {table[TalkSpeaker]} ts WHERE ts.talk_id {match}) "
-            "ORDER BY a.speaker_id, a.name",
-            ids,
-        ):
-            for talk_id in speaker_talks.get(speaker_id, ()):
-                speakers[talk_id].append(alias_name)
-        tags: dict[int, list[str]] = {}
-        for talk_id, name in rows(
-            f"SELECT tt.content_object_id, g.name FROM {table[TaggedTalk]} tt "
-            f"JOIN {table[Tag]} g ON g.id = tt.tag_id "
-            f"WHERE tt.content_object_id {match} ORDER BY tt.content_object_id, g.name",
-            ids,
-        ):
-            tags.setdefault(talk_id, []).append(name)
-        notes: dict[int, list[str]] = {}
-        for talk_id, body_html in rows(
-            f"SELECT n.talk_id, n.body_html FROM {table[Note]} n "
-            f"WHERE n.published = %s AND n.talk_id {match} ORDER BY n.talk_id, n.created, n.id",
-            [True, *ids],
-        ):
-            notes.setdefault(talk_id, []).append(document_text(body_html))
+
+    talks = of(Talk, "pk").published().values_list("pk", "title", "abstract_html")
+    talks = list(talks.order_by("pk"))
+    if not talks:
+        return []
+    speakers: dict[int, list[str]] = {}
+    speaker_talks: dict[int, list[int]] = {}
+    bylines = of(TalkSpeaker, "talk_id").order_by("talk_id", "position", "pk")
+    for talk_id, speaker_id, name in bylines.values_list("talk_id", "speaker_id", "speaker__name"):
+        speakers.setdefault(talk_id, []).append(name)
+        speaker_talks.setdefault(speaker_id, []).append(talk_id)
+    # Other spellings of a name find the same person's talks.
+    aliases = SpeakerAlias.objects.using(alias).filter(
+        speaker_id__in=of(TalkSpeaker, "talk_id").values("speaker_id")
+    )
+    for speaker_id, alias_name in aliases.order_by("speaker_id", "name").values_list(
+        "speaker_id", "name"
+    ):
+        for talk_id in speaker_talks.get(speaker_id, ()):
+            speakers[talk_id].append(alias_name)
+    tags: dict[int, list[str]] = {}
+    tagged = of(TaggedTalk, "content_object_id").order_by("content_object_id", "tag__name")
+    for talk_id, name in tagged.values_list("content_object_id", "tag__name"):
+        tags.setdefault(talk_id, []).append(name)
+    notes: dict[int, list[str]] = {}
+    published = of(Note, "talk_id").published().order_by("talk_id", "created", "pk")
+    for talk_id, body_html in published.values_list("talk_id", "body_html"):
+        notes.setdefault(talk_id, []).append(document_text(body_html))
     return [
         (
             pk,
@@ -165,6 +131,11 @@ def _documents(alias: str, lookup: str, value):
         )
         for pk, title, abstract_html in talks
     ]
+
+
+def in_list(values) -> str:
+    """Placeholders for `IN (...)`: one %s per value."""
+    return ", ".join(["%s"] * len(values))
 
 
 def _write(alias: str, talk_ids: list[int]) -> int:
@@ -660,7 +631,7 @@ def search_talks(
             return results
         cursor.execute(*backend.excerpts_sql(ids))
         excerpts = {talk_id: (abstract, notes) for talk_id, abstract, notes in cursor.fetchall()}
-    talks = talks_by_id(ids, public=True, tags=False)
+    talks = Talk.objects.published().for_list().in_bulk(ids)
     for talk in (talks[talk_id] for talk_id in ids if talk_id in talks):
         abstract, notes = excerpts.get(talk.pk, ("", ""))
         snippet, source = _pick_excerpt(abstract or "", notes or "")
@@ -713,10 +684,7 @@ def connect_signals() -> None:
     """Keep the index in sync with content; called from TalksConfig.ready()."""
     from django.apps import apps
     from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-    from taggit.models import Tag
 
-    from speakers.models import Speaker
-    from talks.models import Day
     from talks.signals import content_imported
 
     handlers = [

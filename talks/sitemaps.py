@@ -11,15 +11,21 @@ archive's size); a section page counts its section and fetches one page.
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
-from speakers.models import Speaker
-from talks.models import Conference, Day, Talk, TalkSpeaker
-from talks.paths import slug_path
+from confnotes.paths import slug_path
+from talks.models import (
+    Conference,
+    Day,
+    NoteQuerySet,
+    Talk,
+    TalkQuerySet,
+    speakers_with_public_talks,
+)
 
 PAGE_SIZE = 5000
 
@@ -37,7 +43,7 @@ class _Section(Sitemap):
         return max(filter(None, (obj.updated, getattr(obj, "last_note", None))))
 
 
-_LAST_NOTE = Max("notes__updated", filter=Q(notes__published=True))
+_LAST_NOTE = Max("notes__updated", filter=NoteQuerySet.public_rule("notes__"))
 
 
 class ConferenceSitemap(_Section):
@@ -69,19 +75,13 @@ class TalkSitemap(_Section):
 
 class SpeakerSitemap(_Section):
     def items(self):
-        public_talks = TalkSpeaker.objects.filter(
-            speaker=OuterRef("pk"), talk__conference__published=True, talk__day__published=True
-        )
-        return Speaker.objects.filter(Exists(public_talks)).only("slug", "updated").order_by("pk")
+        return speakers_with_public_talks().only("slug", "updated").order_by("pk")
 
 
 class TagSitemap(_Section):
     def items(self):
         return (
-            Tag.objects.filter(
-                talks_taggedtalk_items__content_object__conference__published=True,
-                talks_taggedtalk_items__content_object__day__published=True,
-            )
+            Tag.objects.filter(TalkQuerySet.public_rule("talks_taggedtalk_items__content_object__"))
             .annotate(updated=Max("talks_taggedtalk_items__content_object__updated"))
             .only("slug")
             .order_by("pk")
@@ -107,7 +107,7 @@ def robots_txt(request):
         "User-agent: *",
         f"Disallow: {reverse('admin:index')}",
         "",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('talks:sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

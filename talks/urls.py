@@ -1,6 +1,8 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
 from talks import calendars, feeds, views
+from talks.sitemaps import SITEMAPS, robots_txt
 
 
 class TagSlugConverter:
@@ -28,6 +30,19 @@ urlpatterns = [
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<tag:slug>/", views.tag_detail, name="tag_detail"),
     path("search/", views.search, name="search"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "talks:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", robots_txt, name="robots_txt"),
     # Feeds and calendars come before the catch-all conference and day patterns.
     path("feeds/notes/", feeds.NotesFeed(), name="notes_feed"),
     path("speakers/<slug:slug>/feed/", feeds.SpeakerNotesFeed(), name="speaker_feed"),

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse, set_script_prefix
 
-from talks.paths import slug_path
+from confnotes.paths import slug_path
 
 CASES = [
     ("talks:conference_detail", {"conference": "djangocon-us-2019"}),

@@ -35,15 +35,29 @@ def test_settings_refuse_missing_secret_key_without_debug():
     assert "DJANGO_SECRET_KEY must be set" in error
 
 
-def test_settings_default_to_sqlite_and_local_memory_with_debug():
+def test_settings_default_to_sqlite_and_a_cache_every_process_shares_with_debug():
     databases, caches, debug = _settings_with(
         {"DJANGO_DEBUG": "1"}, "[s.DATABASES, s.CACHES, s.DEBUG]"
     )
 
     assert databases["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert databases["default"]["NAME"].endswith("db.sqlite3")
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    # Never a process's own memory: the cache decides which pages are fresh.
+    assert caches["default"]["BACKEND"] == "diskcache.DjangoCache"
+    assert "/var/cache/" in caches["default"]["LOCATION"]
     assert debug is True
+
+
+def test_each_database_gets_its_own_default_cache():
+    first, second = (
+        _settings_with(
+            {"DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:////tmp/{name}.sqlite3"},
+            "s.CACHES",
+        )["default"]["LOCATION"]
+        for name in ("one", "two")
+    )
+
+    assert first != second
 
 
 def test_settings_read_postgres_redis_hosts_and_replicas_from_urls():

@@ -38,7 +38,14 @@ from django.test import Client, override_settings
 from django.utils.html import escape
 
 from speakers.models import SpeakerOldSlug
-from talks.models import ConferenceOldSlug, DayOldSlug, TalkOldSlug
+from talks.models import (
+    ConferenceOldSlug,
+    ConferenceQuerySet,
+    DayOldSlug,
+    DayQuerySet,
+    TalkOldSlug,
+    TalkQuerySet,
+)
 
 MARKER = ".confnotes-export"  # marks a folder this exporter wrote, so it may replace it
 START_PATHS = ("/", "/robots.txt", "/sitemap.xml")
@@ -313,9 +320,9 @@ class _Exporter:
 def _old_slug_paths() -> list[str]:
     """The old URLs of renamed conferences, days, talks and speakers (they redirect);
     none of a draft, whose new URL is not public."""
-    conferences = ConferenceOldSlug.objects.filter(conference__published=True)
-    days = DayOldSlug.objects.filter(day__published=True, day__conference__published=True)
-    talks = TalkOldSlug.objects.filter(talk__day__published=True, talk__conference__published=True)
+    conferences = ConferenceOldSlug.objects.filter(ConferenceQuerySet.public_rule("conference__"))
+    days = DayOldSlug.objects.filter(DayQuerySet.public_rule("day__"))
+    talks = TalkOldSlug.objects.filter(TalkQuerySet.public_rule("talk__"))
     paths = [f"/{slug}/" for slug in conferences.values_list("slug", flat=True)]
     paths += [
         f"/{conference}/{slug}/"

@@ -12,7 +12,7 @@ from django.db import connections, router, transaction
 
 from confnotes.slugs import ascii_slug, free_slug
 from speakers.models import Speaker, SpeakerAlias, normalize_name
-from talks.bulk import insert
+from talks.importers.bulk import insert
 from talks.models import Conference, Day, Kind, Link, LinkKind, TaggedTalk, Talk, TalkSpeaker
 
 ACTIONS = ("created", "updated", "skipped")

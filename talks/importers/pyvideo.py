@@ -42,7 +42,7 @@ from taggit.models import Tag
 from confnotes.markdown import render_markdown
 from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug, free_slug
 from speakers.models import normalize_name
-from talks.bulk import insert
+from talks.importers.bulk import insert
 from talks.importers.common import (
     ImportFailed,
     ImportSummary,

@@ -1,4 +1,4 @@
-"""talks.bulk.insert: the importers' plain-SQL inserts store what bulk_create stores."""
+"""talks.importers.bulk.insert: the importers' plain-SQL inserts store what bulk_create stores."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from speakers.models import Speaker
-from talks.bulk import insert
+from talks.importers.bulk import insert
 from talks.models import Link, Talk
 from talks.tests.factories import make_day, make_talk
 

@@ -32,7 +32,7 @@ _LINK = re.compile(r"""\s(?:href|src)=["']([^"']*)["']""")
 @pytest.fixture
 def site(monkeypatch):
     """A small archive: two conferences, speakers (one with a photo), tags, notes, and drafts."""
-    monkeypatch.setattr("talks.views.SPEAKER_PAGE_SIZE", 3)  # so the speaker list has pages
+    monkeypatch.setattr("talks.selectors.SPEAKER_PAGE_SIZE", 3)  # so the speaker list has pages
     day = make_full_day(2, title="Tutorials")
     make_full_day(1, conference=day.conference)
     speaker = make_speaker(
@@ -111,10 +111,32 @@ def test_export_writes_public_pages_feeds_and_files_with_relative_links(site, tm
     assert "https://notes.example.org/" in (out / "sitemap-talks.xml").read_text()
 
 
+def _exported(out: Path, name: str) -> str:
+    """The text of one file of the export, which must be there."""
+    path = out / name
+    assert path.is_file(), f"{name} is missing from the export"
+    return path.read_text("utf-8")
+
+
 def test_export_never_contains_drafts(site, tmp_path):
     out = tmp_path / "site"
-    export_static(out)
+    export_static(out, base_url="https://notes.example.org")
 
+    # The published twin of each draft is in the export, with its content...
+    talk, day = site["talk"], site["day"]
+    conference = talk.conference
+    talk_page = _exported(out, f"{conference.slug}/talks/{talk.slug}/index.html")
+    assert talk.title in talk_page
+    assert "Public note about" in talk_page
+    assert conference.name in _exported(out, f"{conference.slug}/index.html")
+    day_page = _exported(out, f"{day.conference.slug}/{day.slug}/index.html")
+    assert all(t.title in day_page for t in day.talks.all())
+    assert day.conference.name in _exported(out, "conferences/index.html")
+    for feed in ("feeds/notes/index.xml", f"{conference.slug}/feed/index.xml"):
+        assert "Public note about" in _exported(out, feed), feed
+    sitemap = _exported(out, "sitemap-talks.xml")
+    assert f"https://notes.example.org{talk.get_absolute_url()}" in sitemap
+    # ...and no draft is, in any file.
     text = "\n".join(p.read_text("utf-8", errors="replace") for p in _files(out))
     for secret in (
         "Secret Draft Conf",

@@ -1,0 +1,202 @@
+"""Which cached pages an edit expires (see confnotes/pagecache.py and docs/caching.md).
+
+A page belongs to one scope besides `EVERYWHERE`, read off its path:
+
+| path | scope |
+| --- | --- |
+| `/` | `home` |
+| `/conferences/...` | `conferences` |
+| `/speakers/`, `/tags/`, `/search/`, `/feeds/notes/` | `speakers`, `tags`, `search`, `notes` |
+| `/speakers/<slug>/...`, `/tags/<slug>/...` | `speaker:<slug>`, `tag:<slug>` |
+| `/sitemap*.xml`, `/robots.txt` | `sitemap` |
+| `/<conference>/...` | `conference:<slug>`: the conference, its days, talks, calendars, feed |
+
+An edit expires the scopes of the pages that print what it changed: a note
+about a talk expires its conference's pages, the pages of the talk's speakers
+and tags, and the cross-archive pages that list notes (home, the site feed,
+search, the sitemap); other conferences keep their cached pages.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from taggit.models import Tag
+
+from confnotes.pagecache import EVERYWHERE, expire
+from speakers.models import Speaker, SpeakerAlias
+from talks.models import (
+    Conference,
+    Day,
+    Link,
+    LinkCheck,
+    Note,
+    TaggedConference,
+    TaggedTalk,
+    Talk,
+    TalkSpeaker,
+)
+
+_SLUG_SCOPES = {"speakers": "speaker", "tags": "tag"}
+_ROOT_SCOPES = {
+    "": "home",
+    "conferences": "conferences",
+    "search": "search",
+    "feeds": "notes",
+    "robots.txt": "sitemap",
+}
+
+# Cross-archive pages that print talks, their counts or their notes.
+ARCHIVE = ("home", "conferences", "speakers", "tags", "search", "notes", "sitemap")
+# Those that print notes.
+NOTE_LISTS = ("home", "search", "notes", "sitemap")
+
+
+def page_scopes(path: str) -> list[str]:
+    """The scope of the page at `path` (CONFNOTES_PAGE_SCOPES in settings)."""
+    parts = path.strip("/").split("/")
+    first = parts[0]
+    if first in _SLUG_SCOPES:
+        return [f"{_SLUG_SCOPES[first]}:{parts[1]}" if len(parts) > 1 else first]
+    if first in _ROOT_SCOPES:
+        return [_ROOT_SCOPES[first]]
+    if first.startswith("sitemap"):
+        return ["sitemap"]
+    return [f"conference:{first}"]
+
+
+def talk_scopes(talk_ids) -> set[str]:
+    """The scopes of pages that print these talks (ids, or a query of them): their
+    conferences, speakers and tags."""
+    conferences = Conference.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
+    speakers = Speaker.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
+    tags = Tag.objects.filter(talks_taggedtalk_items__content_object__in=talk_ids).values_list(
+        "slug", flat=True
+    )
+    return (
+        {f"conference:{slug}" for slug in conferences}
+        | {f"speaker:{slug}" for slug in speakers}
+        | {f"tag:{slug}" for slug in tags}
+    )
+
+
+def conference_scopes(conference_ids) -> set[str]:
+    slugs = Conference.objects.filter(pk__in=conference_ids).values_list("slug", flat=True)
+    return {f"conference:{slug}" for slug in slugs}
+
+
+def note_changed(sender, instance, **kwargs) -> None:
+    if instance.talk_id:
+        scopes = talk_scopes([instance.talk_id])
+    else:
+        scopes = conference_scopes(Day.objects.filter(pk=instance.day_id).values("conference"))
+    expire(scopes | set(NOTE_LISTS))
+
+
+def talk_changed(sender, instance, **kwargs) -> None:
+    # The conference's scope by its key too: a deleted talk's rows are gone.
+    scopes = talk_scopes([instance.pk]) | conference_scopes([instance.conference_id])
+    expire(scopes | set(ARCHIVE))
+
+
+def talk_speaker_changed(sender, instance, **kwargs) -> None:
+    scopes = talk_scopes([instance.talk_id]) | _own_scopes("speaker", Speaker, instance.speaker_id)
+    expire(scopes | set(ARCHIVE))
+
+
+def tagged_talk_changed(sender, instance, **kwargs) -> None:
+    scopes = talk_scopes([instance.content_object_id]) | _own_scopes("tag", Tag, instance.tag_id)
+    expire(scopes | {"tags", "search", "notes", "sitemap"})
+
+
+def talk_speakers_changed(sender, instance, pk_set=None, **kwargs) -> None:
+    """`talk.speakers.add()` and friends, which send m2m_changed rather than saves."""
+    if kwargs.get("action", "").startswith("post_"):
+        talk_ids = [instance.pk] if isinstance(instance, Talk) else list(pk_set or ())
+        expire(talk_scopes(talk_ids) | {"speakers", "search", "notes", "sitemap"})
+
+
+def conference_changed(sender, instance, **kwargs) -> None:
+    """A conference, or one of its days: its pages, and every list that counts its talks.
+
+    Its old slug's pages too: they redirect now, or stop doing so."""
+    scopes = _slug_scopes("conference", instance) | set(ARCHIVE)
+    if not kwargs.get("created"):  # a new conference has no talks on other pages yet
+        # Speaker and tag pages print the conference's name beside each talk.
+        scopes |= talk_scopes(Talk.objects.filter(conference=instance).values("pk"))
+    expire(scopes)
+
+
+def day_changed(sender, instance, **kwargs) -> None:
+    scopes = conference_scopes([instance.conference_id]) | set(ARCHIVE)
+    if not kwargs.get("created"):
+        scopes |= talk_scopes(instance.talks.values("pk"))
+    expire(scopes)
+
+
+def speaker_changed(sender, instance, **kwargs) -> None:
+    talks = Talk.objects.filter(talk_speakers__speaker=instance).values("pk")
+    expire(talk_scopes(talks) | _slug_scopes("speaker", instance) | set(ARCHIVE))
+
+
+def speaker_alias_changed(sender, instance, **kwargs) -> None:
+    expire(_own_scopes("speaker", Speaker, instance.speaker_id) | {"search"})
+
+
+def link_changed(sender, instance, **kwargs) -> None:
+    expire(conference_scopes(Talk.objects.filter(pk=instance.talk_id).values("conference")))
+
+
+def everything_changed(**kwargs) -> None:
+    """A change that may show on any page: a tag renamed, links checked."""
+    expire({EVERYWHERE})
+
+
+def conferences_imported(*, conference_ids=(), **kwargs) -> None:
+    conference_ids = list(conference_ids)
+    talks = Talk.objects.filter(conference__in=conference_ids).values("pk")
+    expire(conference_scopes(conference_ids) | talk_scopes(talks) | set(ARCHIVE))
+
+
+def publication_changed(model, pks) -> None:
+    """The admin's publish actions update rows past save(): expire what a save would."""
+    handler = {Conference: conference_changed, Day: day_changed, Note: note_changed}[model]
+    for instance in model.objects.filter(pk__in=list(pks)):
+        handler(model, instance)
+
+
+def _slug_scopes(name: str, instance) -> set[str]:
+    """The scope of `instance`'s pages, under its slug and the slug it was loaded with."""
+    slugs = {instance.slug, getattr(instance, "_loaded_slug", None) or instance.slug}
+    return {f"{name}:{slug}" for slug in slugs}
+
+
+def _own_scopes(name: str, model, pk) -> set[str]:
+    return {f"{name}:{slug}" for slug in model.objects.filter(pk=pk).values_list("slug", flat=True)}
+
+
+def connect() -> None:
+    """Expire pages on every save and delete of content; called from TalksConfig.ready()."""
+    handlers = [
+        (Conference, conference_changed),
+        (TaggedConference, lambda sender, instance, **kw: conference_changed(
+            sender, instance.content_object, **kw)),
+        (Day, day_changed),
+        (Talk, talk_changed),
+        (TalkSpeaker, talk_speaker_changed),
+        (TaggedTalk, tagged_talk_changed),
+        (Link, link_changed),
+        (Note, note_changed),
+        (Speaker, speaker_changed),
+        (SpeakerAlias, speaker_alias_changed),
+        (Tag, everything_changed),
+    ]  # fmt: skip
+    for model, handler in handlers:
+        uid = f"confnotes-freshness-{model._meta.label_lower}"
+        post_save.connect(handler, sender=model, dispatch_uid=f"{uid}-save", weak=False)
+        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
+    m2m_changed.connect(
+        talk_speakers_changed, sender=Talk.speakers.through, dispatch_uid="confnotes-freshness-m2m"
+    )
+    # LinkCheck rows decide which links pages mark as broken; check_links
+    # expires once per run, the admin's deletes here.
+    post_delete.connect(
+        everything_changed, sender=LinkCheck, dispatch_uid="confnotes-freshness-linkcheck"
+    )

@@ -1,0 +1,328 @@
+"""What each public page reads: one function per page, on the ORM.
+
+Every reader goes through the models' `published()` (or `visible(staff=...)`),
+so the rule of what the public may see is written once per model, in
+talks/models.py. Lists of talks come from `Talk.objects.for_list()`, which
+loads what the `talk_row` macro prints. Each function runs a fixed number of
+queries whatever the size of the archive; talks/tests/test_pages.py pins them.
+"""
+
+from collections import Counter
+from itertools import groupby
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from taggit.models import Tag
+
+from confnotes.pagecache import remember
+from speakers.models import Speaker
+from talks.models import (
+    Conference,
+    Day,
+    Note,
+    TaggedTalk,
+    Talk,
+    TalkQuerySet,
+    TalkSpeaker,
+    broken_since,
+    talk_counts,
+)
+
+LIST_PAGE_SIZE = 50
+SPEAKER_PAGE_SIZE = 100
+TAG_PAGE_SIZE = 200
+RELATED_CANDIDATES = 1000  # talks sharing a tag that "related talks" ranks
+
+
+def paginate(items, number, per_page: int):
+    """Page `number` of `items`; a missing or malformed page number is a 404."""
+    try:
+        return Paginator(items, per_page).page(number or "1")
+    except (InvalidPage, TypeError, ValueError):
+        raise Http404("No such page.") from None
+
+
+def _page_of(name: str, scopes, ordered, number, per_page: int, fetch):
+    """Page `number` of the ids of `ordered`, each replaced by the row `fetch(ids)[id]`.
+
+    The ids are kept in the cache until one of `scopes` expires, so the count is
+    a len() and the last page costs what the first does."""
+    ids = remember(f"ids:{name}", scopes, lambda: list(ordered.values_list("pk", flat=True)))
+    page = paginate(ids, number, per_page)
+    by_pk = fetch(page.object_list)
+    page.object_list = [by_pk[pk] for pk in page.object_list]
+    return page
+
+
+def _with_talk_counts(conferences) -> list:
+    """The conferences, each with `talk_count`: the archive's counts, kept until talks change."""
+    counts = remember("talk-counts", ["conferences"], talk_counts)
+    conferences = list(conferences)
+    for conference in conferences:
+        conference.talk_count = counts.get(conference.pk, 0)
+    return conferences
+
+
+def _by_year(conferences) -> list:
+    return [(year, list(items)) for year, items in groupby(conferences, key=lambda c: c.year)]
+
+
+def tag_counts(talks) -> list[tuple[Tag, int]]:
+    """Tags of already-fetched talks with how many of them carry each, most used first."""
+    counts = Counter()
+    by_pk = {}
+    for talk in talks:
+        for tag in talk.listed_tags():
+            counts[tag.pk] += 1
+            by_pk[tag.pk] = tag
+    return sorted(
+        ((by_pk[pk], n) for pk, n in counts.items()), key=lambda pair: (-pair[1], pair[0].name)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Home and archive
+
+
+def home_page() -> dict:
+    notes = (
+        Note.objects.published()
+        .select_related("talk__conference", "talk__day", "day__conference", "author")
+        .order_by("-published_at", "-pk")[:10]
+    )
+    conferences = Conference.objects.published().for_list().order_by("-start_date", "name")
+    return {"latest_notes": notes, "groups": _by_year(_with_talk_counts(conferences[:12]))}
+
+
+def archive_page(*, staff: bool, year: int | None, number) -> dict:
+    conferences = Conference.objects.visible(staff=staff)
+    audience = "staff" if staff else "public"
+    # The years with conferences, for the year links.
+    years = remember(
+        f"years:{audience}",
+        ["conferences"],
+        lambda: sorted(
+            {
+                d.year
+                for d in conferences.filter(start_date__isnull=False).dates("start_date", "year")
+            },
+            reverse=True,
+        ),
+    )
+    if year is not None:
+        if year not in years:
+            raise Http404("No conferences that year.")
+        conferences = conferences.filter(start_date__year=year)
+    ordered = conferences.order_by("-start_date", "series", "name", "pk")
+    page = _page_of(
+        f"conferences:{audience}:{year or 'all'}",
+        ["conferences"],
+        ordered,
+        number,
+        LIST_PAGE_SIZE,
+        Conference.objects.for_list().in_bulk,
+    )
+    page.object_list = _with_talk_counts(page.object_list)
+    return {"page": page, "groups": _by_year(page.object_list), "years": years, "year": year}
+
+
+# ---------------------------------------------------------------------------
+# Conference, day, talk
+
+
+def conference_page(slug: str, *, staff: bool) -> dict | None:
+    """The conference `slug` with its days and their talks; None when there is none."""
+    conferences = Conference.objects.visible(staff=staff)
+    conference = (
+        conferences.annotate(website_failing_since=broken_since("website"))
+        .filter(slug=slug)
+        .first()
+    )
+    if conference is None:
+        return None
+    days = list(Day.objects.visible(staff=staff).filter(conference=conference))
+    talks = list(
+        Talk.objects.for_list()
+        .with_tags()
+        .filter(day__in=[day.pk for day in days])
+        # The talks are the page's: their notes count once the notes themselves are
+        # published, drafts of a draft conference too (only staff see those).
+        .annotate(note_count=Count("notes", filter=Q(notes__published=True)))
+        .order_by("day__date", "position", "start_time", "pk")
+    )
+    talks_by_day = {day.pk: [] for day in days}
+    for talk in talks:
+        talks_by_day[talk.day_id].append(talk)
+    return {
+        "conference": conference,
+        "days": [(day, talks_by_day[day.pk]) for day in days],
+        "talk_count": len(talks),
+        "tag_counts": tag_counts(talks)[:40],
+    }
+
+
+def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None:
+    """The day with its talks in program order, each with its notes; None when the
+    conference has no such day (`days` in the result then lists the ones it has)."""
+    days = list(
+        Day.objects.visible(staff=staff)
+        .select_related("conference")
+        .defer("conference__recap", "conference__recap_html", "conference__extra")
+        .filter(conference__slug=conference_slug)
+    )
+    index = next((i for i, day in enumerate(days) if day.slug == day_slug), None)
+    if index is None:
+        return {"days": days, "day": None}
+    current = days[index]
+    talks = list(
+        Talk.objects.for_list().with_tags().with_links().with_link_health().filter(day=current)
+    )
+    notes = Note.objects.visible(staff=staff).select_related("author").defer("body")
+    notes_by_talk = {talk.pk: [] for talk in talks}
+    day_notes = []
+    for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
+        if note.day_id:
+            day_notes.append(note)
+        else:
+            notes_by_talk[note.talk_id].append(note)
+    for talk in talks:
+        talk.page_notes = notes_by_talk[talk.pk]
+    return {
+        "conference": current.conference,
+        "day": current,
+        "days": days,
+        "talks": talks,
+        "day_notes": day_notes,
+        "previous_day": days[index - 1] if index > 0 else None,
+        "next_day": days[index + 1] if index + 1 < len(days) else None,
+    }
+
+
+def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | None:
+    """The talk with its notes and related talks; None when there is none."""
+    talk = (
+        Talk.objects.visible(staff=staff)
+        .for_list()
+        .defer(None)  # its own page prints what lists leave out
+        .with_tags()
+        .with_links()
+        .with_link_health()
+        .filter(conference__slug=conference_slug, slug=talk_slug)
+        .first()
+    )
+    if talk is None:
+        return None
+    notes = Note.objects.visible(staff=staff).filter(talk=talk).select_related("author")
+    return {
+        "conference": talk.conference,
+        "talk": talk,
+        "notes": list(notes.order_by("created", "pk")),
+        "related_talks": _related_talks(talk, staff=staff),
+    }
+
+
+def _related_talks(talk, *, staff: bool) -> list:
+    """Up to six talks sharing the most tags with `talk`, the latest first among equals.
+
+    Ranked among the latest talks that share a tag, not all of them: a tag like
+    "python" is on thousands."""
+    tag_ids = [tag.pk for tag in talk.listed_tags()]
+    if not tag_ids:
+        return []
+    candidates = (
+        TaggedTalk.objects.filter(tag__in=tag_ids)
+        .exclude(content_object=talk)
+        .order_by("-content_object_id")
+        .values("content_object_id")[:RELATED_CANDIDATES]
+    )
+    related = (
+        Talk.objects.visible(staff=staff)
+        .filter(pk__in=candidates, tagged_items__tag__in=tag_ids)
+        .select_related("conference")
+        .annotate(shared=Count("tagged_items"))
+        .order_by("-shared", "-conference__start_date", "title")
+    )
+    return list(related[:6])
+
+
+# ---------------------------------------------------------------------------
+# Speakers and tags
+
+
+def speaker_list_page(number) -> dict:
+    """Speakers with a public talk, A-Z, each with how many public talks they gave."""
+    has_public_talk = TalkSpeaker.objects.filter(
+        TalkQuerySet.public_rule("talk__"), speaker=OuterRef("pk")
+    )
+    ordered = Speaker.objects.filter(Exists(has_public_talk)).order_by("name", "pk")
+    counted = Speaker.objects.for_list().annotate(
+        talk_count=Count("talks", filter=TalkQuerySet.public_rule("talks__"), distinct=True)
+    )
+    page = _page_of("speakers", ["speakers"], ordered, number, SPEAKER_PAGE_SIZE, counted.in_bulk)
+    groups = [(key, list(items)) for key, items in groupby(page.object_list, lambda s: s.initial)]
+    return {"page": page, "groups": groups}
+
+
+def speaker_page(slug: str, *, staff: bool, number) -> dict | None:
+    """The speaker with a page of their talks, latest first; None when there is no such
+    speaker, or (for the public) none of their talks is published."""
+    speaker = (
+        Speaker.objects.prefetch_related("aliases")
+        .annotate(website_failing_since=broken_since("website"))
+        .filter(slug=slug)
+        .first()
+    )
+    if speaker is None:
+        return None
+    listed = Talk.objects.visible(staff=staff).filter(talk_speakers__speaker=speaker)
+    # Every talk's key and conference in one light query: the page's talks are
+    # then fetched whole, and the totals count them all.
+    keys = list(listed.order_by("-day__date", "position", "pk").values_list("pk", "conference_id"))
+    if not keys and not staff:
+        raise Http404("No published talks by this speaker.")
+    page = paginate([pk for pk, _conference in keys], number, LIST_PAGE_SIZE)
+    by_pk = Talk.objects.for_list().in_bulk(page.object_list)
+    page.object_list = [by_pk[pk] for pk in page.object_list]
+    return {
+        "speaker": speaker,
+        "page": page,
+        "talks": page.object_list,
+        "talk_count": len(keys),
+        "conference_count": len({conference for _pk, conference in keys}),
+    }
+
+
+def tag_list_page(number) -> dict:
+    """Tags with how many public talks carry each, A-Z."""
+    tags = (
+        TaggedTalk.objects.filter(TalkQuerySet.public_rule("content_object__"))
+        .values("tag__name", "tag__slug")
+        .annotate(talk_count=Count("content_object", distinct=True))
+        .order_by("tag__name")
+    )
+    rows = remember("rows:tag-list", ["tags"], lambda: list(tags))
+    return {"page": paginate(rows, number, TAG_PAGE_SIZE)}
+
+
+def tag_page(slug: str, number) -> dict | None:
+    """A page of the public talks with the tag `slug`, latest first; None when there is none."""
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        return None
+    talks = (
+        Talk.objects.published()
+        .filter(tagged_items__tag=tag)
+        .order_by("-day__date", "conference__name", "position", "pk")
+    )
+    page = _page_of(
+        f"tag-talks:{tag.pk}",
+        [f"tag:{tag.slug}"],
+        talks,
+        number,
+        LIST_PAGE_SIZE,
+        Talk.objects.for_list().in_bulk,
+    )
+    if not page.object_list:
+        return None
+    return {"tag": tag, "page": page}

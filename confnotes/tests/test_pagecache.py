@@ -1,6 +1,6 @@
 import pytest
 
-from talks.tests.factories import make_day, make_note, make_talk
+from talks.tests.factories import make_day, make_note, make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +75,57 @@ def test_each_host_gets_its_own_cached_page(client):
     assert second["X-Confnotes-Cache"] == "miss"
     assert 'rel="canonical" href="http://localhost/' in first
     assert 'rel="canonical" href="http://127.0.0.1/' in second.content.decode()
+
+
+def test_an_edit_in_one_conference_leaves_the_others_pages_cached(client):
+    note_a = make_note(talk=make_talk(make_day(), title="Talk in A"), body="Notes on A, first")
+    talk_b = make_talk(make_day(), title="Talk in B")
+    day_a, day_b = note_a.talk.day, talk_b.day
+    pages_a = [day_a.get_absolute_url(), note_a.talk.get_absolute_url(), "/", "/feeds/notes/"]
+    pages_b = [
+        day_b.get_absolute_url(),
+        talk_b.get_absolute_url(),
+        talk_b.conference.get_absolute_url(),
+        "/speakers/",
+        "/tags/",
+        "/conferences/",
+    ]
+    for url in pages_a + pages_b:
+        assert client.get(url).status_code == 200
+
+    note_a.body = "Notes on A, second"
+    note_a.save()
+
+    for url in pages_b:
+        assert client.get(url)["X-Confnotes-Cache"] == "hit", url
+    for url in pages_a:
+        response = client.get(url)
+        assert response["X-Confnotes-Cache"] == "miss", url
+        assert "Notes on A, first" not in response.content.decode(), url
+    assert "Notes on A, second" in client.get(day_a.get_absolute_url()).content.decode()
+
+
+def test_renaming_a_talk_refreshes_its_speakers_and_tags_pages(client):
+    speaker = make_speaker(name="Ann Gannet")
+    talk = make_talk(title="Old title", speakers=[speaker], tags=["seabirds"])
+    pages = [speaker.get_absolute_url(), "/tags/seabirds/", talk.conference.get_absolute_url()]
+    for url in pages:
+        assert "Old title" in client.get(url).content.decode()
+
+    talk.title = "New title"
+    talk.save()
+
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "New title" in html and "Old title" not in html, url
+
+
+def test_stored_pages_carry_the_headers_of_the_middleware_after_the_cache(client):
+    url = make_day().get_absolute_url()
+    first = client.get(url)
+
+    hit = client.get(url)
+
+    assert hit["X-Confnotes-Cache"] == "hit"
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "ETag", "Content-Type"):
+        assert hit[header] == first[header], header

@@ -34,7 +34,8 @@ _UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
 
 
 def _version_key(scope: str) -> str:
-    return f"confnotes:scope:{scope}"
+    # Hashed: a scope holds a slug from the URL, of any length and any characters.
+    return f"confnotes:scope:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
 
 
 def versions(scopes) -> tuple[str, ...]:

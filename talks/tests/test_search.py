@@ -451,7 +451,7 @@ def test_search_query_count_constant(client, django_assert_num_queries, committe
         response = client.get("/search/", {"q": "pelican", "tag": "birds"})
 
     html = response.content.decode()
-    assert html.count("<li>\n      <article>") == 3 * size
+    assert html.count('class="talk-row"') == 3 * size
     assert html.count("<mark>") >= 3 * size
 
 
@@ -477,12 +477,12 @@ def test_pagination_keeps_query_and_filters(client, committed):
     first = client.get("/search/", {"q": "pelican", "kind": "lightning"}).content.decode()
     second = client.get("/search/", {"q": "pelican", "kind": "lightning", "page": "2"})
 
-    assert first.count("<article>") == 20
+    assert first.count('class="talk-row"') == 20
     assert '<a rel="next" href="?q=pelican&amp;kind=lightning&amp;page=2">' in first
     assert "25 talks, page 1 of 2" in first
     second_html = second.content.decode()
-    assert second_html.count("<article>") == 5
-    assert '<ol class="search-results" start="21">' in second_html
+    assert second_html.count('class="talk-row"') == 5
+    assert '<ol class="search-results talk-list" start="21">' in second_html
     assert '<a rel="prev" href="?q=pelican&amp;kind=lightning&amp;page=1">' in second_html
     shown = set(re.findall(r"Pelican number \d\d", first + second_html))
     assert len(shown) == 25

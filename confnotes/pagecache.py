@@ -82,9 +82,45 @@ def remember(name: str, scopes, compute):
     return value
 
 
-def scopes_of_path(path: str) -> list[str]:
-    """The scopes of the page at `path`: the project's `CONFNOTES_PAGE_SCOPES` function."""
-    return [EVERYWHERE, *_scopes_function()(path)]
+def remember_many(items, *, name, scopes, compute) -> list:
+    """For each of `items`, the value `compute(items missing)` gave for it, kept in the
+    cache until one of `scopes(item)` (or `EVERYWHERE`) expires; in the order of `items`.
+
+    Fragments of a page: after an edit, only the items it touched are computed again.
+    One `get_many` reads every entry and every version.
+    """
+    keyed = [
+        (f"confnotes:data:{name(item)}", [_version_key(s) for s in (EVERYWHERE, *scopes(item))])
+        for item in items
+    ]
+    wanted = {key for key, _versions in keyed} | {v for _key, vs in keyed for v in vs}
+    found = cache.get_many(list(wanted))
+    values, missing = [], []
+    for item, (key, version_keys) in zip(items, keyed, strict=True):
+        current = tuple(found.get(v) for v in version_keys)
+        entry = found.get(key)
+        if entry is not None and entry[0] == current:
+            values.append(entry[1])
+        else:
+            values.append(None)
+            missing.append((len(values) - 1, item, key, current))
+    if missing:
+        computed = compute([item for _i, item, _key, _current in missing])
+        fresh = {}
+        for (index, item, key, current), value in zip(missing, computed, strict=True):
+            if None in current:
+                current = versions([EVERYWHERE, *scopes(item)])
+            values[index] = value
+            fresh[key] = (current, value)
+        cache.set_many(fresh, PAGE_TIMEOUT)
+    return values
+
+
+def scopes_of_request(request) -> list[str] | None:
+    """The scopes of the requested page, from the project's `CONFNOTES_PAGE_SCOPES`
+    function; None when the page is not to be cached (a query it does not read)."""
+    scopes = _scopes_function()(request)
+    return None if scopes is None else [EVERYWHERE, *scopes]
 
 
 @memoize
@@ -111,9 +147,9 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _cacheable_request(request):
+        scopes = scopes_of_request(request) if _cacheable_request(request) else None
+        if scopes is None:
             return self.get_response(request)
-        scopes = scopes_of_path(request.path)
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         key = f"confnotes:page:{hashlib.sha256(address.encode()).hexdigest()}"

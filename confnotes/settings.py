@@ -135,7 +135,7 @@ else:
     _database_key = hashlib.sha256(repr(DATABASES["default"].get("NAME")).encode()).hexdigest()
     CACHES = {
         "default": {
-            "BACKEND": "diskcache.DjangoCache",
+            "BACKEND": "confnotes.caches.SharedDiskCache",
             "LOCATION": str(BASE_DIR / "var" / "cache" / _database_key[:16]),
             "TIMEOUT": 3600,
             "OPTIONS": {"size_limit": 2**30},

@@ -49,9 +49,17 @@ ARCHIVE = ("home", "conferences", "speakers", "tags", "search", "notes", "sitema
 NOTE_LISTS = ("home", "search", "notes", "sitemap")
 
 
-def page_scopes(path: str) -> list[str]:
-    """The scope of the page at `path` (CONFNOTES_PAGE_SCOPES in settings)."""
-    parts = path.strip("/").split("/")
+# The query parameters pages read. A query with any other is answered, never stored:
+# it would only fill the cache with copies of the same page.
+_PAGE_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag"})
+
+
+def page_scopes(request) -> list[str] | None:
+    """The scope of the requested page, or None when it is not to be cached
+    (CONFNOTES_PAGE_SCOPES in settings)."""
+    if not _PAGE_PARAMETERS.issuperset(request.GET):
+        return None
+    parts = request.path.strip("/").split("/")
     first = parts[0]
     if first in _SLUG_SCOPES:
         return [f"{_SLUG_SCOPES[first]}:{parts[1]}" if len(parts) > 1 else first]
@@ -63,18 +71,24 @@ def page_scopes(path: str) -> list[str]:
 
 
 def talk_scopes(talk_ids) -> set[str]:
-    """The scopes of pages that print these talks (ids, or a query of them): their
-    conferences, speakers and tags."""
-    conferences = Conference.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
+    """The scopes of what prints these talks (ids, or a query of them): their rows
+    (`talk:<id>`, see `talk_row_scopes`), their conferences', speakers' and tags' pages."""
+    talks = Talk.objects.filter(pk__in=talk_ids).values_list("pk", "conference__slug")
     speakers = Speaker.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
     tags = Tag.objects.filter(talks_taggedtalk_items__content_object__in=talk_ids).values_list(
         "slug", flat=True
     )
     return (
-        {f"conference:{slug}" for slug in conferences}
+        {scope for pk, slug in talks for scope in (f"talk:{pk}", f"conference:{slug}")}
         | {f"speaker:{slug}" for slug in speakers}
         | {f"tag:{slug}" for slug in tags}
     )
+
+
+def talk_row_scopes(talk) -> list[str]:
+    """The scopes of a talk's row, as lists of talks and the day page print it: the talk's
+    own, which every change to what such a row prints expires (see `talk_scopes`)."""
+    return [f"talk:{talk.pk}"]
 
 
 def conference_scopes(conference_ids) -> set[str]:
@@ -141,7 +155,8 @@ def speaker_alias_changed(sender, instance, **kwargs) -> None:
 
 
 def link_changed(sender, instance, **kwargs) -> None:
-    expire(conference_scopes(Talk.objects.filter(pk=instance.talk_id).values("conference")))
+    talks = Talk.objects.filter(pk=instance.talk_id)
+    expire(conference_scopes(talks.values("conference")) | {f"talk:{instance.talk_id}"})
 
 
 def everything_changed(**kwargs) -> None:

@@ -1,4 +1,5 @@
 import uuid
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import models
@@ -328,8 +329,9 @@ class Kind(models.TextChoices):
 # What no list of talks prints: abstracts (only the talk's own page shows one), the
 # source records kept for export, and the conference's and day's own texts,
 # fetched once per talk by the joins.
+TALK_DEFERRED = ("abstract", "abstract_html", "extra")
 LIST_DEFERRED = (
-    "abstract", "abstract_html", "extra",
+    *TALK_DEFERRED,
     "conference__recap", "conference__recap_html", "conference__extra",
     "day__summary", "day__summary_html",
 )  # fmt: skip
@@ -354,19 +356,12 @@ class TalkQuerySet(PublicQuerySet):
         return self.prefetch_related(tags_prefetch())
 
     def with_speakers(self):
-        """Prefetch the talks' speakers, for `Talk.listed_speakers()`."""
-        speakers = TalkSpeaker.objects.select_related("speaker").only(
-            "talk_id", "position", "speaker__name", "speaker__slug"
-        )
-        return self.prefetch_related(
-            Prefetch("talk_speakers", queryset=speakers, to_attr="speaker_rows")
-        )
+        """Prefetch the talks' speakers in program order, for `Talk.listed_speakers()`."""
+        return self.prefetch_related(speakers_prefetch())
 
     def with_links(self):
         """Prefetch the typed links with their health, as `Talk.link_rows`."""
-        return self.prefetch_related(
-            Prefetch("links", queryset=Link.objects.with_health(), to_attr="link_rows")
-        )
+        return self.prefetch_related(links_prefetch())
 
     def with_link_health(self):
         """Annotate `slides_failing_since` and `video_failing_since`: set when that link is broken."""
@@ -376,10 +371,25 @@ class TalkQuerySet(PublicQuerySet):
         )
 
 
+# What talks print beyond their own row, as `prefetch_related` lookups: also for
+# `prefetch_related_objects()` on talks already fetched.
+
+
+def speakers_prefetch() -> Prefetch:
+    # The ordering joins the same bylines the prefetch does: one row per byline.
+    speakers = Speaker.objects.only("name", "slug").order_by(
+        "talk_speakers__position", "talk_speakers__pk"
+    )
+    return Prefetch("speakers", queryset=speakers, to_attr="speaker_list")
+
+
 def tags_prefetch(path: str = "") -> Prefetch:
     """The tags of the talks at `path` (e.g. "talk__" from notes), for `Talk.listed_tags()`."""
-    tags = TaggedTalk.objects.select_related("tag").order_by("tag_id")
-    return Prefetch(f"{path}tagged_items", queryset=tags, to_attr="tag_rows")
+    return Prefetch(f"{path}tags", to_attr="tag_list")
+
+
+def links_prefetch() -> Prefetch:
+    return Prefetch("links", queryset=Link.objects.with_health(), to_attr="link_rows")
 
 
 def speakers_with_public_talks():
@@ -522,11 +532,12 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
 
     def listed_speakers(self) -> list:
         """The talk's speakers in program order, as `with_speakers()` prefetched them."""
-        return [row.speaker for row in self.speaker_rows]
+        return self.speaker_list
 
     def listed_tags(self) -> list:
-        """The talk's tags, as `with_tags()` prefetched them."""
-        return [row.tag for row in self.tag_rows]
+        """The talk's tags in the order they were first used, as `with_tags()` prefetched them."""
+        # taggit's prefetch takes no ordering of ours.
+        return sorted(self.tag_list, key=attrgetter("pk"))
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):

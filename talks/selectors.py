@@ -11,13 +11,17 @@ from collections import Counter
 from itertools import groupby
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
+from django.template import engines
+from markupsafe import Markup
 from taggit.models import Tag
 
-from confnotes.pagecache import remember
+from confnotes.pagecache import remember, remember_many
 from speakers.models import Speaker
+from talks.freshness import talk_row_scopes
 from talks.models import (
+    TALK_DEFERRED,
     Conference,
     Day,
     Note,
@@ -26,6 +30,9 @@ from talks.models import (
     TalkQuerySet,
     TalkSpeaker,
     broken_since,
+    links_prefetch,
+    speakers_prefetch,
+    tags_prefetch,
     talk_counts,
 )
 
@@ -33,6 +40,11 @@ LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
 TAG_PAGE_SIZE = 200
 RELATED_CANDIDATES = 1000  # talks sharing a tag that "related talks" ranks
+
+
+def template_macros():
+    """The macros of templates/includes/macros.html, to render a fragment in Python."""
+    return engines["jinja2"].env.get_template("includes/macros.html").module
 
 
 def paginate(items, number, per_page: int):
@@ -175,24 +187,39 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
     if index is None:
         return {"days": days, "day": None}
     current = days[index]
-    talks = list(
-        Talk.objects.for_list().with_tags().with_links().with_link_health().filter(day=current)
-    )
-    notes = Note.objects.visible(staff=staff).select_related("author").defer("body")
-    notes_by_talk = {talk.pk: [] for talk in talks}
-    day_notes = []
-    for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
-        if note.day_id:
-            day_notes.append(note)
-        else:
-            notes_by_talk[note.talk_id].append(note)
+    talks = list(Talk.objects.filter(day=current).defer(*TALK_DEFERRED).with_link_health())
     for talk in talks:
-        talk.page_notes = notes_by_talk[talk.pk]
+        talk.day, talk.conference = current, current.conference  # one object each, not one a talk
+    notes = Note.objects.visible(staff=staff).select_related("author").defer("body")
+    day_notes, loaded = [], []
+
+    def items_of(missing: list) -> list:
+        """The items of talks not in the cache, in full; the day's own notes too."""
+        loaded.append(True)
+        prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
+        notes_by_talk = {talk.pk: [] for talk in missing}
+        for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
+            (day_notes if note.day_id else notes_by_talk[note.talk_id]).append(note)
+        day_item = template_macros().day_item
+        for talk in missing:
+            talk.page_notes = notes_by_talk[talk.pk]
+        return [day_item(talk, current) for talk in missing]
+
+    if staff:  # staff see drafts: none of their items is kept
+        items = items_of(talks)
+    else:
+        items = remember_many(
+            talks, name=lambda talk: f"day-item:{talk.pk}", scopes=talk_row_scopes, compute=items_of
+        )
+        items = [Markup(item) for item in items]  # our own rendered HTML
+    if not loaded:  # every item came from the cache
+        day_notes = list(notes.filter(day=current))
     return {
         "conference": current.conference,
         "day": current,
         "days": days,
         "talks": talks,
+        "items": items,
         "day_notes": day_notes,
         "previous_day": days[index - 1] if index > 0 else None,
         "next_day": days[index + 1] if index + 1 < len(days) else None,

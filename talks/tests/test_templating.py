@@ -73,9 +73,9 @@ def test_a_talk_not_fetched_for_a_list_fails_loudly_instead_of_querying_per_row(
     talk = make_talk(speakers=_speakers("Ada Lovelace"), tags=["python"])
     plain = Talk.objects.get(pk=talk.pk)
 
-    with pytest.raises(AttributeError, match="speaker_rows"):
+    with pytest.raises(AttributeError, match="speaker_list"):
         _render(SPEAKERS, plain)
-    with pytest.raises(AttributeError, match="tag_rows"):
+    with pytest.raises(AttributeError, match="tag_list"):
         _render(TAGS, plain)
 
 

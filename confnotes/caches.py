@@ -1,0 +1,14 @@
+"""The default cache: diskcache's Django backend, kept open for the life of a worker.
+
+Django closes every cache at the end of each request; for diskcache that
+closes its SQLite connections, and the next request opens them again, which
+cost a cached page most of its time under gunicorn (docs/benchmarks.md).
+SQLite connections are safe to keep: each worker process has its own.
+"""
+
+from diskcache import DjangoCache
+
+
+class SharedDiskCache(DjangoCache):
+    def close(self, **kwargs):
+        """Keep the connections open across requests (see the module's docstring)."""

@@ -347,9 +347,9 @@ class TalkQuerySet(PublicQuerySet):
         return Q(**{f"{path}conference__published": True, f"{path}day__published": True})
 
     def for_list(self):
-        """What the `talk_row` macro prints, in two queries: the talks with their
-        conference and day, and their speakers in program order."""
-        return self.select_related("conference", "day").defer(*LIST_DEFERRED).with_speakers()
+        """The talks with what the `talk_row` macro prints of their conference and day;
+        `with_speakers()` adds their speakers (selectors.with_rows does for uncached rows)."""
+        return self.select_related("conference", "day").defer(*LIST_DEFERRED)
 
     def with_tags(self):
         """Prefetch the talks' tags, for `Talk.listed_tags()`."""

@@ -631,7 +631,7 @@ def search_talks(
             return results
         cursor.execute(*backend.excerpts_sql(ids))
         excerpts = {talk_id: (abstract, notes) for talk_id, abstract, notes in cursor.fetchall()}
-    talks = Talk.objects.published().for_list().in_bulk(ids)
+    talks = Talk.objects.published().for_list().with_speakers().in_bulk(ids)
     for talk in (talks[talk_id] for talk_id in ids if talk_id in talks):
         abstract, notes = excerpts.get(talk.pk, ("", ""))
         snippet, source = _pick_excerpt(abstract or "", notes or "")

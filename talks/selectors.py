@@ -67,6 +67,26 @@ def _page_of(name: str, scopes, ordered, number, per_page: int, fetch):
     return page
 
 
+def with_rows(talks, *, show_conference: bool = False) -> list:
+    """`talks`, each with `row`: what the talk_row macro prints of it, kept in the cache
+    per talk until the talk's scope expires; speakers are fetched for the others only."""
+
+    def rows_of(missing: list) -> list:
+        prefetch_related_objects(missing, speakers_prefetch())  # none again if prefetched
+        talk_row = template_macros().talk_row
+        return [talk_row(talk, show_conference=show_conference) for talk in missing]
+
+    rows = remember_many(
+        talks,
+        name=lambda talk: f"talk-row:{int(show_conference)}:{talk.pk}",
+        scopes=talk_row_scopes,
+        compute=rows_of,
+    )
+    for talk, row in zip(talks, rows, strict=True):
+        talk.row = Markup(row)  # our own rendered HTML
+    return talks
+
+
 def _with_talk_counts(conferences) -> list:
     """The conferences, each with `talk_count`: the archive's counts, kept until talks change."""
     counts = remember("talk-counts", ["conferences"], talk_counts)
@@ -156,6 +176,7 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     days = list(Day.objects.visible(staff=staff).filter(conference=conference))
     talks = list(
         Talk.objects.for_list()
+        .with_speakers()  # the JSON-LD names every performer
         .with_tags()
         .filter(day__in=[day.pk for day in days])
         # The talks are the page's: their notes count once the notes themselves are
@@ -164,7 +185,7 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
         .order_by("day__date", "position", "start_time", "pk")
     )
     talks_by_day = {day.pk: [] for day in days}
-    for talk in talks:
+    for talk in with_rows(talks):
         talks_by_day[talk.day_id].append(talk)
     return {
         "conference": conference,
@@ -232,6 +253,7 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
         Talk.objects.visible(staff=staff)
         .for_list()
         .defer(None)  # its own page prints what lists leave out
+        .with_speakers()
         .with_tags()
         .with_links()
         .with_link_health()
@@ -310,7 +332,7 @@ def speaker_page(slug: str, *, staff: bool, number) -> dict | None:
         raise Http404("No published talks by this speaker.")
     page = paginate([pk for pk, _conference in keys], number, LIST_PAGE_SIZE)
     by_pk = Talk.objects.for_list().in_bulk(page.object_list)
-    page.object_list = [by_pk[pk] for pk in page.object_list]
+    page.object_list = with_rows([by_pk[pk] for pk in page.object_list], show_conference=True)
     return {
         "speaker": speaker,
         "page": page,
@@ -352,4 +374,5 @@ def tag_page(slug: str, number) -> dict | None:
     )
     if not page.object_list:
         return None
+    with_rows(page.object_list, show_conference=True)
     return {"tag": tag, "page": page}

@@ -1,6 +1,7 @@
 import pytest
 
-from talks.tests.factories import make_day, make_note, make_speaker, make_talk
+from talks.models import Note
+from talks.tests.factories import make_day, make_full_day, make_note, make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,47 @@ def test_stored_pages_carry_the_headers_of_the_middleware_after_the_cache(client
     assert hit["X-Confnotes-Cache"] == "hit"
     for header in ("Content-Security-Policy", "X-Content-Type-Options", "ETag", "Content-Type"):
         assert hit[header] == first[header], header
+
+
+# Queries of a page whose rows all come from the cache: no speakers, tags, links or
+# notes of talks (the conference page's JSON-LD and tag counts need theirs; a speaker
+# page reads the speaker's aliases).
+@pytest.mark.parametrize(
+    ("kind", "queries"), [("day", 3), ("conference", 5), ("speaker", 4), ("tag", 2)]
+)
+def test_a_page_rebuilt_from_cached_rows_is_the_page_rendered_whole(
+    client, django_assert_num_queries, kind, queries
+):
+    day = make_full_day(3)
+    talk = day.talks.first()
+    url = {
+        "day": day.get_absolute_url(),
+        "conference": day.conference.get_absolute_url(),
+        "speaker": talk.speakers.first().get_absolute_url(),
+        "tag": f"/tags/{talk.tags.first().slug}/",
+    }[kind]
+    whole = client.get(url)  # renders every row, and keeps each
+
+    # Another address of the same page: the page cache misses, the rows hit.
+    with django_assert_num_queries(queries):
+        rebuilt = client.get(f"{url}?page=1")
+
+    assert rebuilt["X-Confnotes-Cache"] == "miss"
+    assert rebuilt.content == whole.content
+
+
+def test_a_note_saved_re_renders_its_talk_s_row_only(client):
+    day = make_full_day(2)
+    first, second = day.talks.order_by("position")
+    url = day.get_absolute_url()
+    client.get(url)
+    note = first.notes.first()
+
+    note.body = "Rewritten after the talk"
+    note.save()
+    second_notes = list(second.notes.values_list("body_html", flat=True))
+    Note.objects.filter(talk=second).update(body="Changed behind the cache's back")
+
+    html = client.get(url).content.decode()
+    assert "Rewritten after the talk" in html  # its row, expired by the save
+    assert all(body in html for body in second_notes)  # the other row, from the cache

@@ -23,7 +23,7 @@ def _render(source, talk=None, **context):
 
 
 def _fetched(talk):
-    return Talk.objects.for_list().with_tags().get(pk=talk.pk)
+    return Talk.objects.for_list().with_speakers().with_tags().get(pk=talk.pk)
 
 
 def _speakers(*names):

@@ -8,6 +8,7 @@ per request (a context variable), never process-wide state.
 
 import contextvars
 import random
+from contextlib import contextmanager
 
 from django.conf import settings
 
@@ -16,6 +17,16 @@ _use_primary = contextvars.ContextVar("confnotes_use_primary", default=False)
 
 def replica_aliases() -> list[str]:
     return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+
+
+@contextmanager
+def use_primary():
+    """Send this block's reads to the primary database, never to a replica."""
+    token = _use_primary.set(True)
+    try:
+        yield
+    finally:
+        _use_primary.reset(token)
 
 
 class PrimaryReplicaRouter:

@@ -233,8 +233,13 @@ class _Pending:
         self.tags: set[int] = set()
         # Conferences an import announced: `content_imported` reindexes them after commit.
         self.announced: set[int] = set()
+        self.flushed = False
 
     def flush(self) -> None:
+        """Index what changed; once, however many marks registered it."""
+        if self.flushed:
+            return
+        self.flushed = True
         connection = connections[self.alias]
         if getattr(connection, "_confnotes_search_pending", None) is self:
             connection._confnotes_search_pending = None
@@ -271,16 +276,22 @@ class _Pending:
 
 
 def _pending(using: str | None) -> _Pending:
-    """The change set of the current transaction, registered to be indexed on commit."""
+    """The change set of the current transaction, indexed when it commits.
+
+    Each mark registers the flush again, and the flush runs once: a rolled-back
+    transaction or savepoint drops the callbacks registered in it, so no single
+    registration can be counted on. A change set a rollback left behind is indexed
+    with the next transaction's: indexing reads the rows as they are, so the rows
+    of the rolled-back work are indexed as they stand. Its `announced` conferences
+    (an import that failed) are then left to their next import, which announces
+    them again.
+    """
     alias = using or router.db_for_write(Talk)
     connection = connections[alias]
     pending = getattr(connection, "_confnotes_search_pending", None)
-    if pending is not None and connection.in_atomic_block:
-        # A rolled-back transaction or savepoint drops its callback: register again.
-        if any(entry[1] == pending.flush for entry in connection.run_on_commit):
-            return pending
-    pending = _Pending(alias)
-    connection._confnotes_search_pending = pending
+    if pending is None or pending.flushed:
+        pending = _Pending(alias)
+        connection._confnotes_search_pending = pending
     if connection.in_atomic_block:  # outside a transaction, _mark flushes at once
         transaction.on_commit(pending.flush, using=alias, robust=True)
     return pending

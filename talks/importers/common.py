@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connections, router, transaction
 
+from confnotes.routers import use_primary
 from confnotes.slugs import ascii_slug, free_slug
 from speakers.models import Speaker, SpeakerAlias, normalize_name
 from talks.importers.bulk import insert
@@ -232,13 +233,8 @@ def announce_import(sender: str, conference_ids) -> None:
 def use_primary_database():
     """Send this block's reads to the primary database, never to a replica: an import
     must read the rows it has just written."""
-    from confnotes import routers  # The router's per-context switch; see confnotes/routers.py.
-
-    token = routers._use_primary.set(True)
-    try:
+    with use_primary():
         yield
-    finally:
-        routers._use_primary.reset(token)
 
 
 # Kinds and links, as every source names them.

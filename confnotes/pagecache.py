@@ -23,10 +23,12 @@ from functools import cache as memoize
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.module_loading import import_string
 
+# In every key: entries outlive a deploy in a shared cache, so a change to what an
+# entry holds takes a new prefix, and the old entries are never read.
+PREFIX = "confnotes:2"
 PAGE_TIMEOUT = 60 * 60  # seconds; an expired scope makes older entries unusable anyway
 EVERYWHERE = "all"  # a scope every page belongs to, for the rare change that shows everywhere
 
@@ -35,7 +37,7 @@ _UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
 
 def _version_key(scope: str) -> str:
     # Hashed: a scope holds a slug from the URL, of any length and any characters.
-    return f"confnotes:scope:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
+    return f"{PREFIX}:scope:{hashlib.sha256(scope.encode()).hexdigest()[:32]}"
 
 
 def versions(scopes) -> tuple[str, ...]:
@@ -73,7 +75,7 @@ def _move(scopes) -> None:
 def remember(name: str, scopes, compute):
     """`compute()`, kept in the cache until one of `scopes` (or `EVERYWHERE`) expires."""
     current = versions([EVERYWHERE, *scopes])
-    key = f"confnotes:data:{name}"
+    key = f"{PREFIX}:data:{name}"
     entry = cache.get(key)
     if entry is not None and entry[0] == current:
         return entry[1]
@@ -90,7 +92,7 @@ def remember_many(items, *, name, scopes, compute) -> list:
     One `get_many` reads every entry and every version.
     """
     keyed = [
-        (f"confnotes:data:{name(item)}", [_version_key(s) for s in (EVERYWHERE, *scopes(item))])
+        (f"{PREFIX}:data:{name(item)}", [_version_key(s) for s in (EVERYWHERE, *scopes(item))])
         for item in items
     ]
     wanted = {key for key, _versions in keyed} | {v for _key, vs in keyed for v in vs}
@@ -152,7 +154,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        key = f"confnotes:page:{hashlib.sha256(address.encode()).hexdigest()}"
+        key = f"{PREFIX}:page:{hashlib.sha256(address.encode()).hexdigest()}"
         version_keys = [_version_key(scope) for scope in scopes]
         found = cache.get_many([key, *version_keys])
         current = tuple(found.get(k) for k in version_keys)
@@ -167,18 +169,17 @@ class PublicPageCacheMiddleware:
                 digest = hashlib.sha256(response.content).hexdigest()[:32]
                 response["ETag"] = f'"{digest}"'
             response["Cache-Control"] = "public, max-age=0, must-revalidate"
-            headers = list(response.headers.items())
-            cache.set(key, (current, headers, response.content), PAGE_TIMEOUT)
+            # Written piece by piece (feeds are), a response would be sent as
+            # hundreds of small writes on every hit: store it as one piece.
+            response.content = response.content
+            cache.set(key, (current, response), PAGE_TIMEOUT)
             response["X-Confnotes-Cache"] = "miss"
         return response
 
 
 def _from_entry(request, entry):
-    """The stored page, or a 304 when the client holds it already (its ETag matches)."""
-    _versions, headers, content = entry
-    response = HttpResponse(content)
-    for name, value in headers:
-        response.headers[name] = value
-    response = get_conditional_response(request, etag=response.get("ETag"), response=response)
+    """The stored page (a copy of it: the cache unpickles each time), or a 304 when the
+    client holds it already (its ETag matches)."""
+    response = get_conditional_response(request, etag=entry[1].get("ETag"), response=entry[1])
     response["X-Confnotes-Cache"] = "hit"
     return response

@@ -138,7 +138,8 @@ else:
             "BACKEND": "confnotes.caches.SharedDiskCache",
             "LOCATION": str(BASE_DIR / "var" / "cache" / _database_key[:16]),
             "TIMEOUT": 3600,
-            "OPTIONS": {"size_limit": 2**30},
+            # Pages kept in the SQLite files, not one file each: a read is one query.
+            "OPTIONS": {"size_limit": 2**30, "disk_min_file_size": 2**20},
         }
     }
 

@@ -57,7 +57,7 @@ _PAGE_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag"})
 def page_scopes(request) -> list[str] | None:
     """The scope of the requested page, or None when it is not to be cached
     (CONFNOTES_PAGE_SCOPES in settings)."""
-    if not _PAGE_PARAMETERS.issuperset(request.GET):
+    if request.META.get("QUERY_STRING") and not _PAGE_PARAMETERS.issuperset(request.GET):
         return None
     parts = request.path.strip("/").split("/")
     first = parts[0]

@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 
 from django.db import connections, router, transaction
@@ -234,11 +235,10 @@ class _Pending:
         # Conferences an import announced: `content_imported` reindexes them after commit.
         self.announced: set[int] = set()
         self.flushed = False
+        self.registration = lambda: None  # see _Registration
 
     def flush(self) -> None:
-        """Index what changed; once, however many marks registered it."""
-        if self.flushed:
-            return
+        """Index what changed."""
         self.flushed = True
         connection = connections[self.alias]
         if getattr(connection, "_confnotes_search_pending", None) is self:
@@ -275,25 +275,35 @@ class _Pending:
             search_index_talks(talk_ids, using=self.alias)
 
 
-def _pending(using: str | None) -> _Pending:
-    """The change set of the current transaction, indexed when it commits.
+class _Registration:
+    """The commit callback of one change set. A rollback drops the callbacks registered
+    in it, and with them the only reference to this object: the change set's weak
+    reference to it then tells that it will never be indexed."""
 
-    Each mark registers the flush again, and the flush runs once: a rolled-back
-    transaction or savepoint drops the callbacks registered in it, so no single
-    registration can be counted on. A change set a rollback left behind is indexed
-    with the next transaction's: indexing reads the rows as they are, so the rows
-    of the rolled-back work are indexed as they stand. Its `announced` conferences
-    (an import that failed) are then left to their next import, which announces
-    them again.
-    """
+    def __init__(self, pending: _Pending):
+        self.pending = pending
+
+    def __call__(self):
+        self.pending.flush()
+
+
+def _pending(using: str | None) -> _Pending:
+    """The change set of the current transaction, indexed when it commits."""
     alias = using or router.db_for_write(Talk)
     connection = connections[alias]
     pending = getattr(connection, "_confnotes_search_pending", None)
-    if pending is None or pending.flushed:
+    if (
+        pending is None
+        or pending.flushed
+        or not connection.in_atomic_block  # outside a transaction, _mark flushes at once
+        or pending.registration() is None  # rolled back, with the work it described
+    ):
         pending = _Pending(alias)
         connection._confnotes_search_pending = pending
-    if connection.in_atomic_block:  # outside a transaction, _mark flushes at once
-        transaction.on_commit(pending.flush, using=alias, robust=True)
+        if connection.in_atomic_block:
+            registration = _Registration(pending)
+            pending.registration = weakref.ref(registration)
+            transaction.on_commit(registration, using=alias, robust=True)
     return pending
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from talks.importers.pyvideo import import_pyvideo
@@ -14,6 +14,7 @@ from talks.search import (
     TABLE,
     SearchFilters,
     fts5_query,
+    leave_to_import,
     search_index_size,
     search_rebuild,
     search_talks,
@@ -772,3 +773,19 @@ def test_rebuild_command_indexes_every_published_talk(committed):
     assert search_index_size() == 2
     assert search_rebuild() == 2
     assert search_index_size() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_after_a_rolled_back_import_are_indexed():
+    conference = make_conference()
+    day = make_day(conference)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        leave_to_import([conference.pk])  # an import of this conference that fails
+        make_talk(day, title="Never written")
+        raise RuntimeError("a bad record")
+
+    with transaction.atomic():
+        make_talk(day, title="Pelican after the failed import")
+
+    assert found("pelican") == ["Pelican after the failed import"]
+    assert found("written") == []

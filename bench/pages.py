@@ -9,7 +9,9 @@ a cache hit.
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -18,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from confnotes.pagecache import EVERYWHERE, expire
 from speakers.models import Speaker
-from talks.models import Conference, Day, TaggedTalk, Talk
+from talks.models import Conference, Day, Note, TaggedTalk, Talk
 
 # Page kinds, in table order. Kinds whose URL does not answer 200 (a feature not
 # built yet) are reported as not available.
@@ -42,6 +44,9 @@ class Page:
     html_bytes: int = 0
     html: bytes = field(default=b"", repr=False)
     content_type: str = ""
+    # A writer's save of something the page shows (a note, a talk, a speaker...),
+    # through the ORM: the page's "after an edit" figure comes right after it.
+    edit: Callable[[], None] | None = field(default=None, repr=False)
 
 
 def pick_pages() -> dict[str, Page]:
@@ -105,7 +110,31 @@ def pick_pages() -> dict[str, Page]:
         "feed": Page("feed", "/feeds/notes/", "latest notes"),
         "calendar": Page("calendar", f"/{conf_slug}/calendar.ics", f"{conf_n} talks"),
     }
+    notes = Note.objects.published().filter(talk__isnull=False).order_by("-published_at")
+    talks = Talk.objects.published().order_by("pk")
+    edits = {
+        "home": notes,
+        "feed": notes,
+        "archive": Conference.objects.filter(slug=conf_slug),
+        "conference": talks.filter(conference__slug=conf_slug),
+        "calendar": talks.filter(conference__slug=conf_slug),
+        "day": Note.objects.filter(talk__day__slug=day[1], talk__conference__slug=day[0]),
+        "talk": talks.filter(conference__slug=talk[0], slug=talk[1]),
+        "speaker": talks.filter(talk_speakers__speaker__slug=speaker[0]),
+        "speakers": Speaker.objects.filter(slug=speaker[0]),
+        "tag": talks.filter(tagged_items__tag__slug=tag[0]),
+        "search": talks,
+    }
+    for kind, queryset in edits.items():
+        pages[kind].edit = partial(_save_first, queryset)
     return pages
+
+
+def _save_first(queryset) -> None:
+    """Save the first row of `queryset` unchanged, as a writer's save in the admin would."""
+    instance = queryset.first()
+    if instance is not None:
+        instance.save()
 
 
 def measure_page(page: Page, client: Client | None = None) -> Page:

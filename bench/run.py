@@ -285,7 +285,7 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
             # One request at a time first, while the server is idle: after a
             # wrk run, the requests still queued in the workers would be timed too.
             unloaded = _unloaded_p50(url, mode.unloaded_samples)
-            after_edit = _after_edit_p50(url, mode.unloaded_samples)
+            after_edit = _after_edit_p50(url, page.edit, mode.unloaded_samples)
             if kind in LIST_KINDS:
                 last = _last_page(url)
                 if last:
@@ -352,15 +352,15 @@ def _unloaded_p50(url: str, samples: int) -> float:
     return statistics.median(times)
 
 
-def _after_edit_p50(url: str, samples: int) -> float:
-    """Median time of the first request after an edit that shows everywhere: the page,
-    its rows and its lists' ids all cold. The edit is made here, in another process
-    than the server's, as a writer's would be."""
-    from confnotes.pagecache import EVERYWHERE, expire
-
+def _after_edit_p50(url: str, edit, samples: int) -> float | None:
+    """Median time of the first request after a writer's save of something the page
+    shows (`Page.edit`), made here, in another process than the server's: the page
+    and whatever the save expired (rows, ids, counts) are cold."""
+    if edit is None:
+        return None
     times = []
     for n in range(samples + 2):
-        expire({EVERYWHERE})
+        edit()
         t0 = time.perf_counter()
         _get(url)
         if n >= 2:

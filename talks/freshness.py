@@ -104,10 +104,15 @@ def note_changed(sender, instance, **kwargs) -> None:
     expire(scopes | set(NOTE_LISTS))
 
 
-def talk_changed(sender, instance, **kwargs) -> None:
+def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None:
     # The conference's scope by its key too: a deleted talk's rows are gone.
     scopes = talk_scopes([instance.pk]) | conference_scopes([instance.conference_id])
-    expire(scopes | set(ARCHIVE))
+    moved = getattr(instance, "_loaded_day_id", instance.day_id) != instance.day_id
+    if created or moved or signal is post_delete:
+        scopes |= set(ARCHIVE)  # the lists count talks
+    else:
+        scopes |= {"home", "notes", "search", "sitemap"}  # they print its title
+    expire(scopes)
 
 
 def talk_speaker_changed(sender, instance, **kwargs) -> None:

@@ -543,6 +543,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_video_url = instance.__dict__.get("video_url")
+        instance._loaded_day_id = instance.__dict__.get("day_id")  # the page cache follows moves
         return instance
 
     def save(self, *args, **kwargs):
@@ -561,6 +562,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
             # Timestamps in notes link into the video: point them at the new one.
             Note.objects.filter(talk=self).rerender()
         self._loaded_video_url = self.video_url
+        self._loaded_day_id = self.day_id
         if old_slug:
             TalkOldSlug.objects.filter(
                 talk__conference_id=self.conference_id, slug=old_slug

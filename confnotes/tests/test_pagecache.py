@@ -174,3 +174,19 @@ def test_a_note_saved_re_renders_its_talk_s_row_only(client):
     html = client.get(url).content.decode()
     assert "Rewritten after the talk" in html  # its row, expired by the save
     assert all(body in html for body in second_notes)  # the other row, from the cache
+
+
+def test_a_talk_edit_keeps_the_lists_that_only_count_talks(client):
+    talk = make_talk(title="Counted", speakers=[make_speaker()])
+    for url in ("/speakers/", "/conferences/"):
+        client.get(url)
+
+    talk.title = "Counted, renamed"
+    talk.save()
+
+    assert client.get("/speakers/")["X-Confnotes-Cache"] == "hit"
+    assert client.get("/conferences/")["X-Confnotes-Cache"] == "hit"
+    make_talk(talk.day, speakers=[make_speaker(name="Newcomer Speaker")])
+    response = client.get("/speakers/")
+    assert response["X-Confnotes-Cache"] == "miss"
+    assert "Newcomer Speaker" in response.content.decode()

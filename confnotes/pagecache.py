@@ -26,6 +26,8 @@ from django.db import transaction
 from django.utils.cache import get_conditional_response
 from django.utils.module_loading import import_string
 
+from confnotes import routers
+
 # In every key: entries outlive a deploy in a shared cache, so a change to what an
 # entry holds takes a new prefix, and the old entries are never read.
 PREFIX = "confnotes:2"
@@ -43,15 +45,24 @@ def _version_key(scope: str) -> str:
 def versions(scopes) -> tuple[str, ...]:
     """The current version of each of `scopes`, in order; a scope seen first gets one."""
     keys = [_version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
+    found = _given_versions(keys, cache.get_many(keys))
+    return tuple(found[key] for key in keys)
+
+
+def _given_versions(keys, found: dict) -> dict:
+    """`found` (what a get_many of `keys` gave), with a version for each key it lacks.
+
+    Called before reading what the versions cover, so nothing read is older than them.
+    """
+    missing = list(dict.fromkeys(key for key in keys if key not in found))
     if missing:
         # A fresh cache starts from the clock, so it never reuses an old version.
         start = str(time.time_ns())
         for key in missing:
             cache.add(key, start, timeout=None)
         found.update(cache.get_many(missing))
-    return tuple(str(found.get(key, "")) for key in keys)
+        found.update((key, "") for key in missing if key not in found)  # an unreachable cache
+    return found
 
 
 def expire(scopes) -> None:
@@ -68,8 +79,20 @@ def expire(scopes) -> None:
 
 
 def _move(scopes) -> None:
-    version = str(time.time_ns())
-    cache.set_many({_version_key(scope): version for scope in scopes}, timeout=None)
+    # A scope with no version has nothing cached under it (`versions()` gives one
+    # before anything is read for it): an import's thousands of new talks,
+    # speakers and tags need none.
+    current = cache.get_many([_version_key(scope) for scope in scopes])
+    if current:
+        # With read replicas, where the primary's log stands: see confnotes/routers.py.
+        position = routers.write_position()
+        version = f"{time.time_ns()}@{position}" if position else str(time.time_ns())
+        cache.set_many(dict.fromkeys(current, version), timeout=None)
+
+
+def _write_position(versions) -> int:
+    """The furthest primary log position among `versions` (0 for none)."""
+    return max((int(v.partition("@")[2] or 0) for v in versions if v), default=0)
 
 
 def remember(name: str, scopes, compute):
@@ -97,6 +120,7 @@ def remember_many(items, *, name, scopes, compute) -> list:
     ]
     wanted = {key for key, _versions in keyed} | {v for _key, vs in keyed for v in vs}
     found = cache.get_many(list(wanted))
+    found = _given_versions([v for _key, vs in keyed for v in vs], found)
     values, missing = [], []
     for item, (key, version_keys) in zip(items, keyed, strict=True):
         current = tuple(found.get(v) for v in version_keys)
@@ -109,9 +133,7 @@ def remember_many(items, *, name, scopes, compute) -> list:
     if missing:
         computed = compute([item for _i, item, _key, _current in missing])
         fresh = {}
-        for (index, item, key, current), value in zip(missing, computed, strict=True):
-            if None in current:
-                current = versions([EVERYWHERE, *scopes(item)])
+        for (index, _item, key, current), value in zip(missing, computed, strict=True):
             values[index] = value
             fresh[key] = (current, value)
         cache.set_many(fresh, PAGE_TIMEOUT)
@@ -163,7 +185,8 @@ class PublicPageCacheMiddleware:
             return _from_entry(request, entry)
         if None in current:
             current = versions(scopes)
-        response = self.get_response(request)
+        with routers.reads_at_least(_write_position(current)):
+            response = self.get_response(request)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             if not response.has_header("ETag"):
                 digest = hashlib.sha256(response.content).hexdigest()[:32]

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from confnotes.routers import PrimaryForWritersMiddleware, PrimaryReplicaRouter
+from confnotes.routers import (
+    PrimaryReplicaRouter,
+    ReplicaReadsMiddleware,
+    _lsn,
+    reads_at_least,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,10 +124,14 @@ def one_replica(monkeypatch):
     monkeypatch.setattr("confnotes.routers.replica_aliases", lambda: ["replica1"])
 
 
-def test_router_sends_reads_to_replicas_and_writes_to_primary(one_replica):
+def test_router_sends_anonymous_reads_to_replicas_and_writes_to_primary(one_replica):
     router = PrimaryReplicaRouter()
+    seen = []
+    ReplicaReadsMiddleware(lambda request: seen.append(router.db_for_read(None)))(
+        RequestFactory().get("/")
+    )
 
-    assert router.db_for_read(None) == "replica1"
+    assert seen == ["replica1"]
     assert router.db_for_write(None) == "default"
     assert router.allow_migrate("replica1", "talks") is False
     assert router.allow_migrate("default", "talks") is True
@@ -134,7 +143,7 @@ def test_router_without_replicas_reads_from_primary():
 
 def test_router_reads_from_primary_for_writes_and_signed_in_users(one_replica, settings):
     seen = []
-    middleware = PrimaryForWritersMiddleware(
+    middleware = ReplicaReadsMiddleware(
         lambda request: seen.append(PrimaryReplicaRouter().db_for_read(None))
     )
     factory = RequestFactory()
@@ -146,4 +155,30 @@ def test_router_reads_from_primary_for_writes_and_signed_in_users(one_replica, s
     middleware(signed_in)
 
     assert seen == ["replica1", "default", "default"]
-    assert PrimaryReplicaRouter().db_for_read(None) == "replica1"
+    # Outside a request (a command, an import, a shell): the primary.
+    assert PrimaryReplicaRouter().db_for_read(None) == "default"
+
+
+@pytest.mark.parametrize(("replayed", "expected"), [("0/3000000", "default"), ("1/0", "replica1")])
+def test_reads_after_a_change_wait_for_a_replica_that_replayed_it(
+    one_replica, monkeypatch, replayed, expected
+):
+    positions = {"pg_last_wal_replay_lsn": _lsn(replayed)}
+    monkeypatch.setattr("confnotes.routers._position", lambda alias, function: positions[function])
+    seen = []
+    view = ReplicaReadsMiddleware(
+        lambda request: seen.append(PrimaryReplicaRouter().db_for_read(None))
+    )
+
+    with reads_at_least(_lsn("0/3000060")):  # the change: past what "0/3000000" replayed
+        view(RequestFactory().get("/"))
+    with reads_at_least(0):  # no change recorded: any replica
+        view(RequestFactory().get("/"))
+
+    assert seen == [expected, "replica1"]
+
+
+def test_log_positions_read_as_numbers():
+    assert _lsn("16/B374D848") == (0x16 << 32) + 0xB374D848
+    assert _lsn("0/3000060") > _lsn("0/3000000")
+    assert _lsn(None) == 0

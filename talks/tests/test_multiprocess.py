@@ -56,7 +56,7 @@ def _production_environment(workdir: Path) -> dict[str, str]:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-            # CACHE_URL stays unset: the default, local memory in each process.
+            # CACHE_URL stays unset: the default, a folder on disk every worker shares.
             "DJANGO_STATIC_ROOT": str(workdir / "static"),
             "DJANGO_MEDIA_ROOT": str(workdir / "media"),
             "GUNICORN_WORKERS": str(WORKERS),

@@ -25,7 +25,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.server import Server, bench_environment, drop_throwaway_postgres, wrk_available  # noqa: E402
+from bench.server import Server, generated_site, throwaway_workdir, wrk_available  # noqa: E402
 
 MIN_THROUGHPUT_SHARE = 0.80
 MAX_STALE_SECONDS = 1.0
@@ -214,33 +213,15 @@ def main(argv=None) -> int:
     if args.redis and not shutil.which("redis-server"):
         print("redis-server is not installed: apt-get install redis-server", file=sys.stderr)
         return 2
-    workdir = Path(tempfile.mkdtemp(prefix="confnotes-live-"))
-    env = bench_environment(workdir)
-    os.environ.update(env)
-    os.environ.pop("CACHE_URL", None)
-    try:
+    os.environ.pop("CACHE_URL", None)  # the default cache first
+    with throwaway_workdir("confnotes-live-") as (env, workdir):
         return _run(env, workdir, args)
-    finally:
-        drop_throwaway_postgres(env["DATABASE_URL"])
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run(env, workdir: Path, args) -> int:
-    import django
+    generated_site(args.talks)
+    from talks.models import Note
 
-    django.setup()
-    from django.core.management import call_command
-
-    from bench.archive import build_archive
-    from talks.models import Conference, Note
-    from talks.signals import content_imported
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("collectstatic", verbosity=0, interactive=False)
-    build_archive(talks=args.talks)
-    content_imported.send(
-        sender=None, conference_ids=list(Conference.objects.values_list("pk", flat=True))
-    )
     paths = live_urls(random.Random(11))
     talk_paths = {p for p in paths if "/talks/" in p}
     note_ids = [

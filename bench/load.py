@@ -15,10 +15,8 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.server import Server, bench_environment, drop_throwaway_postgres, wrk_available  # noqa: E402
+from bench.server import Server, generated_site, throwaway_workdir, wrk_available  # noqa: E402
 
 SEARCHES = ("django", "testing", "async", "packaging in production", "pandas", "the gil", "web")
 
@@ -105,33 +103,13 @@ def main(argv=None) -> int:
     if not wrk_available():
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
-    workdir = Path(tempfile.mkdtemp(prefix="confnotes-load-"))
-    env = bench_environment(workdir)
-    os.environ.update(env)
-    try:
+    with throwaway_workdir("confnotes-load-") as (env, workdir):
         return _run(env, workdir, args)
-    finally:
-        drop_throwaway_postgres(env["DATABASE_URL"])
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run(env, workdir: Path, args) -> int:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from bench.archive import build_archive
-    from talks.models import Conference
-    from talks.signals import content_imported
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("collectstatic", verbosity=0, interactive=False)
     t0 = time.monotonic()
-    stats = build_archive(talks=args.talks)
-    content_imported.send(
-        sender=None, conference_ids=list(Conference.objects.values_list("pk", flat=True))
-    )
+    stats = generated_site(args.talks)
     print(
         f"archive: {stats.talks} talks in {stats.conferences} conferences ({time.monotonic() - t0:.0f} s)"
     )

@@ -472,44 +472,25 @@ def check_budgets(reports: list[SizeReport], extras: dict) -> list[str]:
         found = [n for n in counts.values() if n is not None]
         if any(later > earlier for earlier, later in itertools.pairwise(found)):
             failures.append(f"{kind}: query count grows with archive size: {counts}")
+    # (variants, figure of the row, budget: one, or by page kind; at least or at most, label)
+    checks = [
+        (("uncached",), "floor_share", MIN_FLOOR_SHARE, min, "of the floor"),
+        (("cached", "304"), "floor_share", MIN_CACHED_FLOOR_SHARE, min, "of the floor"),
+        (("cached", "304"), "bare_share", MIN_CACHED_BARE_SHARE, min, "of the bare floor"),
+        (("uncached",), "unloaded_p50_ms", MAX_UNLOADED_P50_MS, max, "unloaded p50"),
+        (("uncached",), "after_edit_p50_ms", MAX_AFTER_EDIT_P50_MS, max, "after an edit: p50"),
+    ]
     for row in largest.rows:
         where = f"{largest.label}: {row.kind} {row.variant}"
-        if row.variant == "uncached" and row.kind in MIN_FLOOR_SHARE:
-            if row.floor_share is not None and row.floor_share < MIN_FLOOR_SHARE[row.kind]:
-                failures.append(
-                    f"{where} at {_pct(row.floor_share)} of the floor "
-                    f"(budget {_pct(MIN_FLOOR_SHARE[row.kind])})"
-                )
-        if row.variant in ("cached", "304") and row.floor_share is not None:
-            if row.floor_share < MIN_CACHED_FLOOR_SHARE:
-                failures.append(
-                    f"{where} at {_pct(row.floor_share)} of the floor "
-                    f"(budget {_pct(MIN_CACHED_FLOOR_SHARE)})"
-                )
-        if row.variant in ("cached", "304") and row.bare_share is not None:
-            if row.bare_share < MIN_CACHED_BARE_SHARE:
-                failures.append(
-                    f"{where} at {_pct(row.bare_share)} of the bare floor "
-                    f"(budget {_pct(MIN_CACHED_BARE_SHARE)})"
-                )
-        if row.variant == "uncached" and row.kind in MAX_AFTER_EDIT_P50_MS:
-            if (
-                row.after_edit_p50_ms is not None
-                and row.after_edit_p50_ms > MAX_AFTER_EDIT_P50_MS[row.kind]
-            ):
-                failures.append(
-                    f"{where} after an edit: p50 {row.after_edit_p50_ms:.1f} ms "
-                    f"(budget {MAX_AFTER_EDIT_P50_MS[row.kind]} ms)"
-                )
-        if row.variant == "uncached" and row.kind in MAX_UNLOADED_P50_MS:
-            if (
-                row.unloaded_p50_ms is not None
-                and row.unloaded_p50_ms > MAX_UNLOADED_P50_MS[row.kind]
-            ):
-                failures.append(
-                    f"{where} unloaded p50 {row.unloaded_p50_ms:.1f} ms "
-                    f"(budget {MAX_UNLOADED_P50_MS[row.kind]} ms)"
-                )
+        for variants, figure, budgets, bound, label in checks:
+            value = getattr(row, figure)
+            budget = budgets.get(row.kind) if isinstance(budgets, dict) else budgets
+            if row.variant not in variants or value is None or budget is None:
+                continue
+            if bound is min and value < budget:
+                failures.append(f"{where} at {_pct(value)} {label} (budget {_pct(budget)})")
+            elif bound is max and value > budget:
+                failures.append(f"{where} {label} {value:.1f} ms (budget {budget} ms)")
     for kind, (first, last) in largest.deep_pages.items():
         if first and last / first > MAX_DEEP_PAGE_RATIO:
             failures.append(

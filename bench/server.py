@@ -14,8 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -76,6 +78,41 @@ def drop_throwaway_postgres(url: str) -> None:
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def throwaway_workdir(prefix: str):
+    """A work folder and the production-like environment of `bench_environment()`, set in
+    this process too; the folder and any throwaway PostgreSQL database go at the end."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    env = bench_environment(workdir)
+    os.environ.update(env)
+    try:
+        yield env, workdir
+    finally:
+        drop_throwaway_postgres(env["DATABASE_URL"])
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def generated_site(talks: int):
+    """Migrate the throwaway database, collect static files and generate an archive of
+    about `talks` talks, indexed for search; returns the archive's figures."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.archive import build_archive
+    from talks.models import Conference
+    from talks.signals import content_imported
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    stats = build_archive(talks=talks)
+    content_imported.send(
+        sender=None, conference_ids=list(Conference.objects.values_list("pk", flat=True))
+    )
+    return stats
 
 
 @dataclass

@@ -112,14 +112,24 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-@pytest.fixture
-def site(tmp_path):
-    """gunicorn -c gunicorn.conf.py with 3 workers on the seed fixtures, stopped after the test."""
-    env = _production_environment(tmp_path)
+def seed(env: dict[str, str]) -> None:
+    """Migrate, load the seed fixtures and collect static files, in `env`."""
     _manage(env, "migrate", "--no-input")
     _manage(env, "loaddata", *sorted(str(path) for path in (ROOT / "fixtures").glob("*.json")))
     # Debug off: whitenoise's manifest storage needs collected files to render a page.
     _manage(env, "collectstatic", "--no-input")
+
+
+@pytest.fixture
+def site(tmp_path):
+    """gunicorn -c gunicorn.conf.py with 3 workers on the seed fixtures, stopped after the test."""
+    env = _production_environment(tmp_path)
+    seed(env)
+    yield from serve(env, tmp_path)
+
+
+def serve(env: dict[str, str], tmp_path: Path):
+    """gunicorn -c gunicorn.conf.py in `env` on a free port, as a fixture yields it."""
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as stderr:

@@ -9,15 +9,11 @@ must show the new title, while the standby still holds the old one.
 """
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from bench.server import ROOT, free_port
 from talks.tests.test_multiprocess import (
     NEW_TITLE,
     OLD_TITLE,
@@ -26,8 +22,8 @@ from talks.tests.test_multiprocess import (
     _manage,
     _production_environment,
     _statuses,
-    _stop,
-    _wait_until_ready,
+    seed,
+    serve,
 )
 
 pytestmark = pytest.mark.slow
@@ -86,39 +82,18 @@ def replicated_site(tmp_path):
     env = _production_environment(tmp_path)
     env.update(DATABASE_URL=primary, DATABASE_REPLICA_URLS=standby)
     try:
-        _manage(env, "migrate", "--no-input")
-        _manage(env, "loaddata", *sorted(str(p) for p in (ROOT / "fixtures").glob("*.json")))
-        _manage(env, "collectstatic", "--no-input")
+        seed(env)
         _standby_has_replayed(primary, standby)
-        yield from _serve(env, tmp_path, primary, standby)
+        for site in serve(env, tmp_path):
+            yield site, primary, standby
     finally:
         with psycopg.connect(PRIMARY_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _serve(env, tmp_path, primary, standby):
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"]
-            + ["confnotes.wsgi"],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_until_ready(process, base, log)
-        yield base, env, primary, standby
-    finally:
-        _stop(process)
-
-
 def test_a_reader_after_a_commit_sees_it_though_the_replica_lags(replicated_site):
-    base, env, primary, standby = replicated_site
+    site, primary, standby = replicated_site
+    base, env = site.base, site.env
     before = _fetch_many(base + TALK_PATH)
     assert all(OLD_TITLE in r.text for r in before), _statuses(before)
 

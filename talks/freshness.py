@@ -97,10 +97,11 @@ def conference_scopes(conference_ids) -> set[str]:
 
 
 def note_changed(sender, instance, **kwargs) -> None:
-    if instance.talk_id:
-        scopes = talk_scopes([instance.talk_id])
-    else:
-        scopes = conference_scopes(Day.objects.filter(pk=instance.day_id).values("conference"))
+    # The talk it was loaded with too: a note moved leaves that talk's row and pages.
+    talks = {instance.talk_id, getattr(instance, "_loaded_talk_id", None)} - {None}
+    scopes = talk_scopes(list(talks)) if talks else set()
+    if instance.day_id:
+        scopes |= conference_scopes(Day.objects.filter(pk=instance.day_id).values("conference"))
     expire(scopes | set(NOTE_LISTS))
 
 

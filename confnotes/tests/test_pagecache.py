@@ -190,3 +190,19 @@ def test_a_talk_edit_keeps_the_lists_that_only_count_talks(client):
     response = client.get("/speakers/")
     assert response["X-Confnotes-Cache"] == "miss"
     assert "Newcomer Speaker" in response.content.decode()
+
+
+def test_a_note_moved_to_another_talk_leaves_the_first_talk_s_pages(client):
+    first, second = make_talk(title="First talk"), make_talk(title="Second talk")
+    note = make_note(talk=first, body="Notes that belong elsewhere")
+    pages = [first.get_absolute_url(), first.day.get_absolute_url()]
+    for url in pages:
+        assert "Notes that belong elsewhere" in client.get(url).content.decode()
+
+    note = Note.objects.get(pk=note.pk)  # as the admin loads it
+    note.talk = second
+    note.save()
+
+    for url in pages:
+        assert "Notes that belong elsewhere" not in client.get(url).content.decode(), url
+    assert "Notes that belong elsewhere" in client.get(second.get_absolute_url()).content.decode()

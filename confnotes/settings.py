@@ -6,7 +6,8 @@ Environment variables (names are stable; deployments rely on them):
 - DJANGO_ALLOWED_HOSTS: comma-separated host names.
 - DATABASE_URL: default is a SQLite file in the project root; postgres:// URLs work.
 - CACHE_URL: default is a folder on disk that every process of this machine shares
-  (var/cache/); redis://host:6379/0 uses Redis, for several app servers.
+  (beside a SQLite file, else var/cache/); redis://host:6379/0 uses Redis, for several
+  app servers.
 """
 
 import hashlib
@@ -128,15 +129,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The cache holds what decides a page's freshness (confnotes/pagecache.py), so
 # every worker must see the same one: never a process's own memory. By default
 # a folder on disk (SQLite files, through diskcache), one per database, so two
-# databases never share cached pages.
+# databases never share cached pages: beside a SQLite file ("db.sqlite3.cache"),
+# else in var/cache/.
+_database = DATABASES["default"]
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
 else:
-    _database_key = hashlib.sha256(repr(DATABASES["default"].get("NAME")).encode()).hexdigest()
+    if _database["ENGINE"] == "django.db.backends.sqlite3" and _database["NAME"] != ":memory:":
+        _cache_folder = f"{_database['NAME']}.cache"
+    else:
+        _key = hashlib.sha256(repr((_database.get("HOST"), _database.get("NAME"))).encode())
+        _cache_folder = str(BASE_DIR / "var" / "cache" / _key.hexdigest()[:16])
     CACHES = {
         "default": {
             "BACKEND": "confnotes.caches.SharedDiskCache",
-            "LOCATION": str(BASE_DIR / "var" / "cache" / _database_key[:16]),
+            "LOCATION": _cache_folder,
             "TIMEOUT": 3600,
             # Pages kept in the SQLite files, not one file each: a read is one query.
             "OPTIONS": {"size_limit": 2**30, "disk_min_file_size": 2**20},

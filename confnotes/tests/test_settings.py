@@ -49,7 +49,7 @@ def test_settings_default_to_sqlite_and_a_cache_every_process_shares_with_debug(
     assert databases["default"]["NAME"].endswith("db.sqlite3")
     # Never a process's own memory: the cache decides which pages are fresh.
     assert caches["default"]["BACKEND"] == "confnotes.caches.SharedDiskCache"
-    assert "/var/cache/" in caches["default"]["LOCATION"]
+    assert caches["default"]["LOCATION"] == databases["default"]["NAME"] + ".cache"
     assert debug is True
 
 

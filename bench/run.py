@@ -269,6 +269,7 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
         report.day_html_bytes = pages["day"].html_bytes
     bust = secrets.token_hex(4)
     with Server(env, app="bench.bare_app") as bare:
+        _warm(bare.base + "/_bench/floor/")
         bare_floor = _wrk(bare.base + "/_bench/floor/", mode, bust=bust)
     report.rows.append(Row("floor", "bare", "constant string, no middleware", result=bare_floor))
     with Server(env) as app, static_server(env, ceiling_dir) as ceiling:

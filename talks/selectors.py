@@ -11,7 +11,7 @@ from collections import Counter
 from itertools import groupby
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.template import engines
 from markupsafe import Markup
@@ -28,10 +28,10 @@ from talks.models import (
     TaggedTalk,
     Talk,
     TalkQuerySet,
-    TalkSpeaker,
     broken_since,
     links_prefetch,
     speakers_prefetch,
+    speakers_with_public_talks,
     tags_prefetch,
     talk_counts,
 )
@@ -301,10 +301,7 @@ def _related_talks(talk, *, staff: bool) -> list:
 
 def speaker_list_page(number) -> dict:
     """Speakers with a public talk, A-Z, each with how many public talks they gave."""
-    has_public_talk = TalkSpeaker.objects.filter(
-        TalkQuerySet.public_rule("talk__"), speaker=OuterRef("pk")
-    )
-    ordered = Speaker.objects.filter(Exists(has_public_talk)).order_by("name", "pk")
+    ordered = speakers_with_public_talks().order_by("name", "pk")
     counted = Speaker.objects.for_list().annotate(
         talk_count=Count("talks", filter=TalkQuerySet.public_rule("talks__"), distinct=True)
     )

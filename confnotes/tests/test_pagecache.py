@@ -1,5 +1,6 @@
 import pytest
 
+from confnotes.pagecache import expire, versions
 from talks.models import Note
 from talks.tests.factories import make_day, make_full_day, make_note, make_speaker, make_talk
 
@@ -106,10 +107,18 @@ def test_an_edit_in_one_conference_leaves_the_others_pages_cached(client):
     assert "Notes on A, second" in client.get(day_a.get_absolute_url()).content.decode()
 
 
-def test_renaming_a_talk_refreshes_its_speakers_and_tags_pages(client):
+def test_renaming_a_talk_refreshes_every_page_that_prints_its_title(client):
     speaker = make_speaker(name="Ann Gannet")
     talk = make_talk(title="Old title", speakers=[speaker], tags=["seabirds"])
-    pages = [speaker.get_absolute_url(), "/tags/seabirds/", talk.conference.get_absolute_url()]
+    make_note(talk=talk)  # the home page and the feeds name the talk of each note
+    pages = [
+        speaker.get_absolute_url(),
+        "/tags/seabirds/",
+        talk.conference.get_absolute_url(),
+        "/",
+        "/feeds/notes/",
+        f"{speaker.get_absolute_url()}feed/",
+    ]
     for url in pages:
         assert "Old title" in client.get(url).content.decode()
 
@@ -206,3 +215,15 @@ def test_a_note_moved_to_another_talk_leaves_the_first_talk_s_pages(client):
     for url in pages:
         assert "Notes that belong elsewhere" not in client.get(url).content.decode(), url
     assert "Notes that belong elsewhere" in client.get(second.get_absolute_url()).content.decode()
+
+
+def test_versions_move_again_when_the_edit_commits(django_capture_on_commit_callbacks):
+    """A reader between the edit and its commit reads the old rows: what it stores under
+    the first new version must not be served once the edit is committed."""
+    before = versions(["conference:pelican-con"])
+    with django_capture_on_commit_callbacks(execute=True):
+        expire({"conference:pelican-con"})
+        during = versions(["conference:pelican-con"])
+
+    after = versions(["conference:pelican-con"])
+    assert before != during != after != before

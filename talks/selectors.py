@@ -212,11 +212,12 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk
     notes = Note.objects.visible(staff=staff).select_related("author").defer("body")
-    day_notes, loaded = [], []
+    day_notes = None  # read with the items' notes when an item is rendered
 
     def items_of(missing: list) -> list:
         """The items of talks not in the cache, in full; the day's own notes too."""
-        loaded.append(True)
+        nonlocal day_notes
+        day_notes = []
         prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
         notes_by_talk = {talk.pk: [] for talk in missing}
         for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
@@ -233,7 +234,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
             talks, name=lambda talk: f"day-item:{talk.pk}", scopes=talk_row_scopes, compute=items_of
         )
         items = [Markup(item) for item in items]  # our own rendered HTML
-    if not loaded:  # every item came from the cache
+    if day_notes is None:  # every item came from the cache
         day_notes = list(notes.filter(day=current))
     return {
         "conference": current.conference,

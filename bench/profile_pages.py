@@ -34,6 +34,12 @@ def main(argv=None) -> int:
     parser.add_argument("-n", type=int, default=20, help="requests per page")
     parser.add_argument("--top", type=int, default=25, help="functions to print")
     parser.add_argument("--no-profile", action="store_true", help="timings only")
+    parser.add_argument(
+        "--after-edit",
+        action="store_true",
+        help="each request right after a save of something the page shows (bench/pages.py), "
+        "instead of a unique query string",
+    )
     args = parser.parse_args(argv)
     db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "profile.sqlite3"
     from bench.server import bench_environment
@@ -62,12 +68,21 @@ def main(argv=None) -> int:
     for kind in args.kinds:
         page = pages[kind]
         sep = "&" if "?" in page.url else "?"
+
+        def next_url(page=page, sep=sep):
+            """The URL of the next request, each a cache miss (after an edit, the page's own)."""
+            if args.after_edit:
+                page.edit()
+                return page.url
+            return f"{page.url}{sep}bench={secrets.token_hex(6)}"
+
         for _ in range(3):
-            client.get(f"{page.url}{sep}bench={secrets.token_hex(6)}")
+            client.get(next_url())
         times, cpu = [], []
         for _ in range(args.n):
+            url = next_url()
             t0, c0 = time.perf_counter(), time.process_time()
-            client.get(f"{page.url}{sep}bench={secrets.token_hex(6)}")
+            client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
         print(
@@ -77,10 +92,11 @@ def main(argv=None) -> int:
         if args.no_profile:
             continue
         profiler = cProfile.Profile()
-        profiler.enable()
         for _ in range(args.n):
-            client.get(f"{page.url}{sep}bench={secrets.token_hex(6)}")
-        profiler.disable()
+            url = next_url()
+            profiler.enable()
+            client.get(url)
+            profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(
             os.environ.get("BENCH_SORT", "cumulative")

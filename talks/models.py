@@ -73,10 +73,10 @@ class ConferenceQuerySet(PublicQuerySet):
         return self.defer("recap", "recap_html", "extra")
 
 
-def talk_counts() -> dict[int, int]:
-    """{conference id: talks on its published days} over the whole archive."""
+def talk_counts(conference_ids) -> dict[int, int]:
+    """{conference id: talks on its published days} of these conferences."""
     # Talks of published days, whatever the conference: a draft's count is for staff.
-    talks = Talk.objects.filter(day__published=True).order_by()
+    talks = Talk.objects.filter(day__published=True, conference__in=conference_ids).order_by()
     return dict(talks.values_list("conference_id").annotate(models.Count("pk")))
 
 
@@ -728,7 +728,11 @@ class Note(MarkdownMixin, models.Model):
     class Meta:
         ordering = ["created", "pk"]
         indexes = [
-            models.Index(fields=["published", "-published_at"], name="note_published_at"),
+            # Partial: an index led by `published` would be chosen for any query of
+            # published notes, even one by day or talk that has better indexes.
+            models.Index(
+                fields=["-published_at"], condition=Q(published=True), name="note_published_at"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

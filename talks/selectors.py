@@ -39,7 +39,7 @@ from talks.models import (
 LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
 TAG_PAGE_SIZE = 200
-RELATED_CANDIDATES = 1000  # talks sharing a tag that "related talks" ranks
+RELATED_CANDIDATES = 300  # talks sharing a tag that "related talks" ranks
 
 
 def template_macros():
@@ -88,9 +88,9 @@ def with_rows(talks, *, show_conference: bool = False) -> list:
 
 
 def _with_talk_counts(conferences) -> list:
-    """The conferences, each with `talk_count`: the archive's counts, kept until talks change."""
-    counts = remember("talk-counts", ["conferences"], talk_counts)
+    """The conferences, each with `talk_count`: how many public talks it has."""
     conferences = list(conferences)
+    counts = talk_counts([conference.pk for conference in conferences])
     for conference in conferences:
         conference.talk_count = counts.get(conference.pk, 0)
     return conferences
@@ -290,6 +290,7 @@ def _related_talks(talk, *, staff: bool) -> list:
         Talk.objects.visible(staff=staff)
         .filter(pk__in=candidates, tagged_items__tag__in=tag_ids)
         .select_related("conference")
+        .only("title", "slug", "conference__name", "conference__slug")  # what the page prints
         .annotate(shared=Count("tagged_items"))
         .order_by("-shared", "-conference__start_date", "title")
     )

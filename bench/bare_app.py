@@ -3,7 +3,16 @@
 Served by gunicorn beside confnotes (`gunicorn bench.bare_app`), it answers
 `/_bench/floor/` with the same constant string as confnotes' floor view, so the
 harness can report how much of Django's own speed confnotes' cached pages keep.
+
+`/_bench/same/<kind>/` answers with the bytes and headers confnotes sent for
+that page kind (`<kind>.html` and `<kind>.headers.json` in $BENCH_STATIC_DIR):
+what sending that very response costs Django with nothing else to do.
 """
+
+import json
+import os
+from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
@@ -15,6 +24,18 @@ def floor(request):
     return HttpResponse("confnotes", content_type="text/plain")
 
 
+@cache
+def _stored(kind: str) -> tuple[bytes, list]:
+    folder = Path(os.environ["BENCH_STATIC_DIR"])
+    headers = json.loads((folder / f"{kind}.headers.json").read_text())
+    return (folder / f"{kind}.html").read_bytes(), headers
+
+
+def same(request, kind):
+    content, headers = _stored(kind)
+    return HttpResponse(content, headers=headers)
+
+
 settings.configure(
     DEBUG=False,
     SECRET_KEY="bench-bare-app-only",
@@ -23,5 +44,9 @@ settings.configure(
     MIDDLEWARE=[],
     INSTALLED_APPS=[],
 )
-urlpatterns = [path("_bench/floor/", floor), path("healthz", floor)]
+urlpatterns = [
+    path("_bench/floor/", floor),
+    path("_bench/same/<slug:kind>/", same),
+    path("healthz", floor),
+]
 application = get_wsgi_application()

@@ -44,6 +44,7 @@ class Page:
     html_bytes: int = 0
     html: bytes = field(default=b"", repr=False)
     content_type: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list, repr=False)  # as cached
     # A writer's save of something the page shows (a note, a talk, a speaker...),
     # through the ORM: the page's "after an edit" figure comes right after it.
     edit: Callable[[], None] | None = field(default=None, repr=False)
@@ -159,6 +160,7 @@ def measure_page(page: Page, client: Client | None = None) -> Page:
     page.html = cached.content
     page.html_bytes = len(cached.content)
     page.content_type = cached.get("Content-Type", "")
+    page.headers = [(name, value) for name, value in cached.items() if name != "Content-Length"]
     return page
 
 

@@ -4,15 +4,18 @@
     python bench/run.py            # 500, 5,000 and 21,000 talks, plus import and search timings
     python bench/run.py --quick    # 500 talks, under a minute; exit status 1 if a budget is missed
 
-Every figure of a size comes from one run against one server, beside two
-references measured in the same run: the floor (a bare Django view returning a
-constant string through the same server and middleware) and the ceiling (the
-same page's HTML served as a static file by the same server software).
+Every figure of a size comes from one run against one server, beside
+references measured in the same run: the floor (a Django view returning a
+constant string through the same server and middleware), the bare floor (the
+same view in a Django app with no middleware, bench/bare_app.py), the bare app
+sending each page's very bytes and headers ("% bare same"), and the ceiling
+(the same page's HTML served as a static file by the same server software).
 See docs/benchmarks.md.
 """
 
 import argparse
 import itertools
+import json
 import os
 import re
 import secrets
@@ -92,6 +95,7 @@ class Row:
     result: WrkResult | None = None
     floor_share: float | None = None
     bare_share: float | None = None
+    same_share: float | None = None  # of the bare app sending the same bytes and headers
     ceiling_share: float | None = None
     unloaded_p50_ms: float | None = None
     after_edit_p50_ms: float | None = None
@@ -263,14 +267,19 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
             continue
         report.queries[kind] = page.queries
         (ceiling_dir / f"{kind}.html").write_bytes(page.html)
+        (ceiling_dir / f"{kind}.headers.json").write_text(json.dumps(page.headers))
         if SCRIPT_TAG.search(page.html):
             report.script_pages.append(kind)
     if "day" in report.queries:
         report.day_html_bytes = pages["day"].html_bytes
     bust = secrets.token_hex(4)
-    with Server(env, app="bench.bare_app") as bare:
+    same = {}  # page kind -> the bare app sending that page's bytes and headers
+    with Server({**env, "BENCH_STATIC_DIR": str(ceiling_dir)}, app="bench.bare_app") as bare:
         _warm(bare.base + "/_bench/floor/")
         bare_floor = _wrk(bare.base + "/_bench/floor/", mode, bust=bust)
+        for kind in report.queries:
+            _warm(f"{bare.base}/_bench/same/{kind}/")
+            same[kind] = _wrk(f"{bare.base}/_bench/same/{kind}/", mode)
     report.rows.append(Row("floor", "bare", "constant string, no middleware", result=bare_floor))
     with Server(env) as app, static_server(env, ceiling_dir) as ceiling:
         floor = _wrk(app.base + "/_bench/floor/", mode, bust=bust)
@@ -302,6 +311,8 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
                 row = Row(kind, variant, page.note, queries=queries, result=result)
                 row.floor_share = result.rps / floor.rps if floor.rps else None
                 row.bare_share = result.rps / bare_floor.rps if bare_floor.rps else None
+                if variant == "cached" and same[kind].rps:
+                    row.same_share = result.rps / same[kind].rps
                 row.ceiling_share = result.rps / static.rps if static.rps else None
                 if variant == "uncached":
                     row.unloaded_p50_ms = unloaded
@@ -413,7 +424,8 @@ def _pct(value: float | None) -> str:
 def print_table(reports: list[SizeReport], extras: dict) -> None:
     header = (
         "size", "page", "variant", "queries", "req/s", "p50 ms", "p95 ms", "% floor",
-        "% bare", "% static", "unloaded p50 ms", "after edit p50 ms", "page holds",
+        "% bare", "% bare same", "% static", "unloaded p50 ms", "after edit p50 ms",
+        "page holds",
     )  # fmt: skip
     lines = []
     for report in reports:
@@ -424,16 +436,17 @@ def print_table(reports: list[SizeReport], extras: dict) -> None:
                     report.label, row.kind, row.variant,
                     "" if row.queries is None else str(row.queries),
                     f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p95_ms:.1f}",
-                    _pct(row.floor_share), _pct(row.bare_share), _pct(row.ceiling_share),
+                    _pct(row.floor_share), _pct(row.bare_share), _pct(row.same_share),
+                    _pct(row.ceiling_share),
                     "" if row.unloaded_p50_ms is None else f"{row.unloaded_p50_ms:.1f}",
                     "" if row.after_edit_p50_ms is None else f"{row.after_edit_p50_ms:.1f}",
                     row.note,
                 )
             )  # fmt: skip
         for kind in report.unavailable:
-            lines.append((report.label, kind, "not available", *[""] * 10))
+            lines.append((report.label, kind, "not available", *[""] * 11))
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    fmt = " | ".join(f"{{:{'<' if i in (0, 1, 2, 12) else '>'}{w}}}" for i, w in enumerate(widths))
+    fmt = " | ".join(f"{{:{'<' if i in (0, 1, 2, 13) else '>'}{w}}}" for i, w in enumerate(widths))
     print()
     print("| " + fmt.format(*header) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

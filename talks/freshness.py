@@ -49,6 +49,9 @@ ARCHIVE = ("home", "conferences", "speakers", "tags", "search", "notes", "sitema
 NOTE_LISTS = ("home", "search", "notes", "sitemap")
 
 
+# An import of more talks than this expires every page (see `conferences_imported`).
+IMPORT_SCOPES_LIMIT = 2000
+
 # The query parameters pages read. A query with any other is answered, never stored:
 # it would only fill the cache with copies of the same page.
 _PAGE_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag"})
@@ -173,7 +176,12 @@ def everything_changed(**kwargs) -> None:
 def conferences_imported(*, conference_ids=(), **kwargs) -> None:
     conference_ids = list(conference_ids)
     talks = Talk.objects.filter(conference__in=conference_ids).values("pk")
-    expire(conference_scopes(conference_ids) | talk_scopes(talks) | set(ARCHIVE))
+    if talks[IMPORT_SCOPES_LIMIT:].exists():
+        # Reading the version of each talk's, speaker's and tag's scope would cost more
+        # than the pages it keeps: about a second for the whole pyvideo archive.
+        expire({EVERYWHERE})
+    else:
+        expire(conference_scopes(conference_ids) | talk_scopes(talks) | set(ARCHIVE))
 
 
 def publication_changed(model, pks) -> None:

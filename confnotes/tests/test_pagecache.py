@@ -227,3 +227,28 @@ def test_versions_move_again_when_the_edit_commits(django_capture_on_commit_call
 
     after = versions(["conference:pelican-con"])
     assert before != during != after != before
+
+
+@pytest.mark.parametrize(("limit", "other_conference"), [(10, "hit"), (1, "miss")])
+def test_an_import_expires_its_conferences_or_past_a_size_everything(
+    client, monkeypatch, limit, other_conference
+):
+    from talks import freshness
+    from talks.signals import content_imported
+
+    monkeypatch.setattr(freshness, "IMPORT_SCOPES_LIMIT", limit)
+    imported = make_day()
+    make_talk(imported, title="Imported first")
+    make_talk(imported, title="Imported second")
+    other = make_talk(make_day(), title="Elsewhere").day
+    for url in (imported.get_absolute_url(), other.get_absolute_url()):
+        client.get(url)
+    # Importers write past save(): what a bulk update of a title looks like.
+    imported.talks.filter(title="Imported first").update(title="Imported again")
+
+    content_imported.send(sender="test", conference_ids=[imported.conference_id])
+
+    page = client.get(imported.get_absolute_url())
+    assert page["X-Confnotes-Cache"] == "miss"
+    assert "Imported again" in page.content.decode()
+    assert client.get(other.get_absolute_url())["X-Confnotes-Cache"] == other_conference

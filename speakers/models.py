@@ -84,6 +84,10 @@ class Speaker(SlugTrackingMixin, models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     markdown_fields = ("bio",)
+    # What pages other than the speaker's own print of them: lists of speakers and
+    # the links in every talk's row. A save that changes none of these leaves
+    # those pages cached (talks/freshness.py).
+    listed_fields = ("name", "slug", "photo_thumbnail")
 
     objects = SpeakerManager()
 
@@ -99,6 +103,20 @@ class Speaker(SlugTrackingMixin, models.Model):
 
     def get_absolute_url(self):
         return slug_path("talks:speaker_detail", slug=self.slug)
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_listed = instance._listed_values()
+        return instance
+
+    def _listed_values(self) -> tuple:
+        return tuple(self.__dict__.get(name) for name in self.listed_fields)
+
+    def listed_changed(self) -> bool:
+        """Whether what other pages print of this speaker differs from what was loaded
+        (always, for a speaker not loaded from the database)."""
+        return getattr(self, "_loaded_listed", None) != self._listed_values()
 
     @property
     def initial(self) -> str:
@@ -123,6 +141,7 @@ class Speaker(SlugTrackingMixin, models.Model):
                 SpeakerOldSlug.objects.update_or_create(slug=old_slug, defaults={"speaker": self})
                 SpeakerOldSlug.objects.filter(slug=self.slug).delete()
         self._loaded_slug = self.slug
+        self._loaded_listed = self._listed_values()
 
 
 class SpeakerAliasManager(models.Manager):

@@ -154,9 +154,13 @@ def day_changed(sender, instance, **kwargs) -> None:
     expire(scopes)
 
 
-def speaker_changed(sender, instance, **kwargs) -> None:
-    talks = Talk.objects.filter(talk_speakers__speaker=instance).values("pk")
-    expire(talk_scopes(talks) | _slug_scopes("speaker", instance) | set(ARCHIVE))
+def speaker_changed(sender, instance, signal=None, **kwargs) -> None:
+    """A speaker's own pages; with their name, slug or photo, the lists that print them."""
+    scopes = _slug_scopes("speaker", instance)
+    if signal is post_delete or instance.listed_changed():
+        talks = Talk.objects.filter(talk_speakers__speaker=instance).values("pk")
+        scopes |= talk_scopes(talks) | set(ARCHIVE)
+    expire(scopes)
 
 
 def speaker_alias_changed(sender, instance, **kwargs) -> None:

@@ -252,3 +252,27 @@ def test_an_import_expires_its_conferences_or_past_a_size_everything(
     assert page["X-Confnotes-Cache"] == "miss"
     assert "Imported again" in page.content.decode()
     assert client.get(other.get_absolute_url())["X-Confnotes-Cache"] == other_conference
+
+
+def test_a_speaker_s_bio_keeps_the_lists_and_a_rename_refreshes_them(client):
+    speaker = make_speaker(name="Ada Example")
+    talk = make_talk(make_day(), title="On engines", speakers=[speaker])
+    lists = ["/speakers/", talk.day.get_absolute_url(), talk.get_absolute_url(), "/"]
+    for url in [*lists, speaker.get_absolute_url()]:
+        client.get(url)
+
+    speaker = type(speaker).objects.get(pk=speaker.pk)  # as the admin loads it
+    speaker.bio = "Wrote the first program."
+    speaker.save()
+
+    assert "first program" in client.get(speaker.get_absolute_url()).content.decode()
+    for url in lists:
+        assert client.get(url)["X-Confnotes-Cache"] == "hit", url
+
+    speaker.name = "Ada Renamed"
+    speaker.save()
+
+    for url in lists[:3]:
+        page = client.get(url)
+        assert page["X-Confnotes-Cache"] == "miss", url
+        assert "Ada Renamed" in page.content.decode() and "Ada Example" not in page.content.decode()

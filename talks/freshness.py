@@ -43,8 +43,11 @@ _ROOT_SCOPES = {
     "robots.txt": "sitemap",
 }
 
+# Which speakers have a public talk (the speakers A-Z keeps it): whatever changes
+# the lists of talks may change it, a rename does not.
+LISTED_SPEAKERS = "listed-speakers"
 # Cross-archive pages that print talks, their counts or their notes.
-ARCHIVE = ("home", "conferences", "speakers", "tags", "search", "notes", "sitemap")
+ARCHIVE = ("home", "conferences", "speakers", "tags", "search", "notes", "sitemap", LISTED_SPEAKERS)
 # Those that print notes.
 NOTE_LISTS = ("home", "search", "notes", "sitemap")
 
@@ -133,7 +136,7 @@ def talk_speakers_changed(sender, instance, pk_set=None, **kwargs) -> None:
     """`talk.speakers.add()` and friends, which send m2m_changed rather than saves."""
     if kwargs.get("action", "").startswith("post_"):
         talk_ids = [instance.pk] if isinstance(instance, Talk) else list(pk_set or ())
-        expire(talk_scopes(talk_ids) | {"speakers", "search", "notes", "sitemap"})
+        expire(talk_scopes(talk_ids) | {"speakers", LISTED_SPEAKERS, "search", "notes", "sitemap"})
 
 
 def conference_changed(sender, instance, **kwargs) -> None:
@@ -160,6 +163,8 @@ def speaker_changed(sender, instance, signal=None, **kwargs) -> None:
     if signal is post_delete or instance.listed_changed():
         talks = Talk.objects.filter(talk_speakers__speaker=instance).values("pk")
         scopes |= talk_scopes(talks) | set(ARCHIVE)
+        if signal is not post_delete:
+            scopes.discard(LISTED_SPEAKERS)  # renamed: listed as before, elsewhere in A-Z
     expire(scopes)
 
 

@@ -19,7 +19,7 @@ from taggit.models import Tag
 
 from confnotes.pagecache import remember, remember_many
 from speakers.models import Speaker
-from talks.freshness import talk_row_scopes
+from talks.freshness import LISTED_SPEAKERS, talk_row_scopes
 from talks.models import (
     TALK_DEFERRED,
     Conference,
@@ -55,12 +55,14 @@ def paginate(items, number, per_page: int):
         raise Http404("No such page.") from None
 
 
-def _page_of(name: str, scopes, ordered, number, per_page: int, fetch):
-    """Page `number` of the ids of `ordered`, each replaced by the row `fetch(ids)[id]`.
+def _ids(name: str, scopes, ordered) -> list:
+    """The ids of `ordered`, kept in the cache until one of `scopes` expires: a page's
+    count is then a len(), and the last page costs what the first does."""
+    return remember(f"ids:{name}", scopes, lambda: list(ordered.values_list("pk", flat=True)))
 
-    The ids are kept in the cache until one of `scopes` expires, so the count is
-    a len() and the last page costs what the first does."""
-    ids = remember(f"ids:{name}", scopes, lambda: list(ordered.values_list("pk", flat=True)))
+
+def _page_of(ids, number, per_page: int, fetch):
+    """Page `number` of `ids`, each replaced by the row `fetch(ids)[id]`."""
     page = paginate(ids, number, per_page)
     by_pk = fetch(page.object_list)
     page.object_list = [by_pk[pk] for pk in page.object_list]
@@ -147,14 +149,8 @@ def archive_page(*, staff: bool, year: int | None, number) -> dict:
             raise Http404("No conferences that year.")
         conferences = conferences.filter(start_date__year=year)
     ordered = conferences.order_by("-start_date", "series", "name", "pk")
-    page = _page_of(
-        f"conferences:{audience}:{year or 'all'}",
-        ["conferences"],
-        ordered,
-        number,
-        LIST_PAGE_SIZE,
-        Conference.objects.for_list().in_bulk,
-    )
+    ids = _ids(f"conferences:{audience}:{year or 'all'}", ["conferences"], ordered)
+    page = _page_of(ids, number, LIST_PAGE_SIZE, Conference.objects.for_list().in_bulk)
     page.object_list = _with_talk_counts(page.object_list)
     return {"page": page, "groups": _by_year(page.object_list), "years": years, "year": year}
 
@@ -302,12 +298,21 @@ def _related_talks(talk, *, staff: bool) -> list:
 
 
 def speaker_list_page(number) -> dict:
-    """Speakers with a public talk, A-Z, each with how many public talks they gave."""
-    ordered = speakers_with_public_talks().order_by("name", "pk")
+    """Speakers with a public talk, A-Z, each with how many public talks they gave.
+
+    Who is listed is kept apart from the order: a rename orders the names again
+    (from their index, a few ms) without asking again who has a public talk."""
+    listed = remember(
+        "listed-speakers",
+        [LISTED_SPEAKERS],
+        lambda: set(speakers_with_public_talks().values_list("pk", flat=True)),
+    )
+    by_name = Speaker.objects.order_by("name", "pk").values_list("pk", flat=True)
+    ids = remember("ids:speakers", ["speakers"], lambda: [pk for pk in by_name if pk in listed])
     counted = Speaker.objects.for_list().annotate(
         talk_count=Count("talks", filter=TalkQuerySet.public_rule("talks__"), distinct=True)
     )
-    page = _page_of("speakers", ["speakers"], ordered, number, SPEAKER_PAGE_SIZE, counted.in_bulk)
+    page = _page_of(ids, number, SPEAKER_PAGE_SIZE, counted.in_bulk)
     groups = [(key, list(items)) for key, items in groupby(page.object_list, lambda s: s.initial)]
     return {"page": page, "groups": groups}
 
@@ -363,14 +368,8 @@ def tag_page(slug: str, number) -> dict | None:
         .filter(tagged_items__tag=tag)
         .order_by("-day__date", "conference__name", "position", "pk")
     )
-    page = _page_of(
-        f"tag-talks:{tag.pk}",
-        [f"tag:{tag.slug}"],
-        talks,
-        number,
-        LIST_PAGE_SIZE,
-        Talk.objects.for_list().in_bulk,
-    )
+    ids = _ids(f"tag-talks:{tag.pk}", [f"tag:{tag.slug}"], talks)
+    page = _page_of(ids, number, LIST_PAGE_SIZE, Talk.objects.for_list().in_bulk)
     if not page.object_list:
         return None
     with_rows(page.object_list, show_conference=True)

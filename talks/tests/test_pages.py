@@ -360,7 +360,7 @@ def test_speaker_list_is_alphabetical_without_speakers_of_drafts(client):
 def test_speaker_list_query_count_constant(client, django_assert_num_queries, size):
     for _ in range(size):
         make_full_day(2)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # who is listed, the names in order, the page's rows
         response = client.get("/speakers/")
     assert response.content.decode().count("1 talk<") == 4 * size
 
@@ -376,6 +376,22 @@ def test_speaker_list_pages_share_one_list_until_content_changes(client, django_
     make_talk(make_day(), speakers=[make_speaker(name="Aaron Newcomer")])
 
     assert "Aaron Newcomer" in client.get("/speakers/?fresh=2").content.decode()
+
+
+def test_a_renamed_speaker_moves_in_the_a_z_without_asking_again_who_is_listed(
+    client, django_assert_num_queries
+):
+    first, second = make_speaker(name="Alice Anders"), make_speaker(name="Bob Brown")
+    make_talk(make_day(), speakers=[first, second])
+    client.get("/speakers/")
+
+    second.name = "Aaron Brown"
+    second.save()
+
+    with django_assert_num_queries(2):  # the names in order, the page's rows
+        html = client.get("/speakers/").content.decode()
+    assert html.index("Aaron Brown") < html.index("Alice Anders")
+    assert "Bob Brown" not in html
 
 
 @pytest.mark.parametrize("size", [1, 3])

@@ -4,8 +4,10 @@ One row per published talk (published conference and day) holds its title, its
 speakers' names (with their other spellings), its tags, its abstract and the text
 of its published notes. SQLite keeps it in an FTS5 table ranked with bm25; PostgreSQL
 in a table with a weighted search vector (A title and speakers, B tags, C abstract,
-D notes) behind a GIN index, ranked with ts_rank. Both rank a title or speaker match
-far above a passing mention in notes. The table is made by migration 0002_search.
+D notes) behind a GIN index, ranked with ts_rank; the vector is kept in its row
+(migration 0006), since every search reads it for each match. Both rank a title or
+speaker match far above a passing mention in notes. The table is made by migration
+0002_search.
 
 The index is derived data: any save or delete of content marks the talks it touches,
 and they are reindexed together once the transaction commits (imports that write
@@ -496,24 +498,24 @@ class _Backend:
     def __init__(self, vendor: str, terms: list[str], filters: SearchFilters):
         self.vendor = vendor
         if vendor == "sqlite":
-            self.prefix, self.prefix_params = "", []
+            self.ctes, self.cte_params = [], []
             self.id_col = f"{TABLE}.rowid"
             self.search_from = f"FROM {TABLE}"
             self.match = fts5_query(terms)
             self.where, self.params = [f"{TABLE} MATCH %s"], [self.match]
             self.rank = f"bm25({TABLE}, {SQLITE_WEIGHTS})"
-            self.rank_order = f"{self.rank} ASC"
+            self.rank_direction = "ASC"
             # The year as text: no date parsed per facet row.
             self.year_sql = "substr(fc.start_date, 1, 4)"
         elif vendor == "postgresql":
             # Every word is required; a word that stems to nothing is left out.
             tsquery = " && ".join([f"phraseto_tsquery('{POSTGRES_CONFIG}', %s)"] * len(terms))
-            self.prefix, self.prefix_params = f"WITH q AS (SELECT {tsquery} AS query) ", terms
+            self.ctes, self.cte_params = [f"q AS (SELECT {tsquery} AS query)"], terms
             self.id_col = "s.talk_id"
             self.search_from = f"FROM {TABLE} s CROSS JOIN q"
             self.where, self.params = ["s.document @@ q.query"], []
             self.rank = f"ts_rank('{POSTGRES_WEIGHTS}', s.document, q.query)"
-            self.rank_order = f"{self.rank} DESC"
+            self.rank_direction = "DESC"
             self.year_sql = "to_char(fc.start_date, 'YYYY')"
         else:
             raise NotImplementedError(f"Search does not support {vendor}.")
@@ -539,52 +541,76 @@ class _Backend:
             )
             self.params.append(filters.tag)
 
-    def _from(self, *, talk: bool = False) -> str:
-        """The search table, joined to talks and conferences only when a query needs them:
-        each join costs a lookup per match."""
+    def _with(self, *ctes: str) -> str:
+        return "WITH " + ", ".join([*self.ctes, *ctes]) + " "
+
+    def _matches(self, *, talk: bool) -> str:
+        """The matching talks, each with its rank and, with `talk`, its conference and kind.
+
+        Talks and conferences are joined only when a query needs them: each join costs a
+        lookup per match. A talk's conference and kind are read from the talk_facets
+        index, which SQLite picks over the table only with statistics.
+        """
+        columns = f"{self.id_col} AS id, {self.rank} AS rank"
         sql = self.search_from
         if talk or self.needs_talk:
-            # Only the talk's conference and kind are read: from the talk_facets
-            # index, which SQLite picks over the table only with statistics.
             indexed_by = " INDEXED BY talk_facets" if self.vendor == "sqlite" else ""
             sql += f" JOIN {TALK_TABLE} t{indexed_by} ON t.id = {self.id_col}"
+        if talk:
+            columns += ", t.conference_id, t.kind"
         if self.needs_conference:
             sql += f" JOIN {CONFERENCE_TABLE} c ON c.id = t.conference_id"
-        return sql
+        return f"SELECT {columns} {sql} WHERE {' AND '.join(self.where)}"
 
-    @property
-    def where_sql(self) -> str:
-        return "WHERE " + " AND ".join(self.where)
+    def results_queries(self, limit: int, offset: int):
+        """The queries of a page's results but its excerpts, as (sql, params) to run in turn.
 
-    def facet_sql(self):
-        """Counts of matches per (conference, kind): the total, and the conference, year and
-        kind facets, in one query."""
-        sql = (
-            f"{self.prefix}SELECT x.conference_id, fc.slug, fc.name, {self.year_sql}, x.kind, x.n "
-            f"FROM (SELECT t.conference_id, t.kind, COUNT(*) AS n {self._from(talk=True)} "
-            f"{self.where_sql} GROUP BY t.conference_id, t.kind) x "
-            f"JOIN {CONFERENCE_TABLE} fc ON fc.id = x.conference_id"
+        Each reads the matches `m` and returns rows of (section, id, slug, name, year,
+        kind, n), the section being one of
+        - "facet": matches per (conference, kind), with the conference's slug, name and
+          year: the total, and the conference, year and kind facets;
+        - "tag": the most frequent tags among the matches, with their counts;
+        - "hit": the talks of the page, `n` their place on it.
+
+        PostgreSQL answers all three in one query that finds and ranks the matches once:
+        there each match costs a read of its row, and three queries read a word found in
+        most talks three times. SQLite's index hands out matches for less than grouping
+        them costs, so it runs the sections as three queries, facets first, each matching
+        anew and ranking only for the page: one query over a materialized match set was
+        slower there.
+        """
+        facets = (
+            f"SELECT 'facet', x.conference_id, fc.slug, fc.name, {self.year_sql}, x.kind, x.n "
+            "FROM (SELECT conference_id, kind, COUNT(*) AS n FROM m "
+            f"GROUP BY conference_id, kind) x JOIN {CONFERENCE_TABLE} fc ON fc.id = x.conference_id"
         )
-        return sql, [*self.prefix_params, *self.params]
-
-    def tag_facet_sql(self):
-        """The most frequent tags among the matches, with their counts."""
-        sql = (
-            f"{self.prefix}SELECT tg.slug, tg.name, x.n "
-            f"FROM (SELECT tt.tag_id, COUNT(*) AS n {self._from()} "
-            f"JOIN {TAGGED_TABLE} tt ON tt.content_object_id = {self.id_col} "
-            f"{self.where_sql} GROUP BY tt.tag_id ORDER BY n DESC, tt.tag_id LIMIT %s) x "
-            f"JOIN {TAG_TABLE} tg ON tg.id = x.tag_id ORDER BY x.n DESC, tg.name"
+        tags = (
+            "SELECT 'tag', x.tag_id, tg.slug, tg.name, NULL, NULL, x.n "
+            f"FROM (SELECT tt.tag_id, COUNT(*) AS n FROM m JOIN {TAGGED_TABLE} tt "
+            "ON tt.content_object_id = m.id GROUP BY tt.tag_id ORDER BY n DESC, tt.tag_id "
+            f"LIMIT %s) x JOIN {TAG_TABLE} tg ON tg.id = x.tag_id"
         )
-        return sql, [*self.prefix_params, *self.params, TAG_FACET_SIZE]
-
-    def page_sql(self, limit: int, offset: int):
-        """The ids of the hits of one page, best first."""
-        sql = (
-            f"{self.prefix}SELECT {self.id_col} {self._from()} "
-            f"{self.where_sql} ORDER BY {self.rank_order}, {self.id_col} LIMIT %s OFFSET %s"
+        hits = (
+            "SELECT 'hit', id, NULL, NULL, NULL, NULL, "
+            f"ROW_NUMBER() OVER (ORDER BY rank {self.rank_direction}, id) "
+            f"FROM (SELECT id, rank FROM m ORDER BY rank {self.rank_direction}, id "
+            "LIMIT %s OFFSET %s) page"
         )
-        return sql, [*self.prefix_params, *self.params, limit, offset]
+        match_params = [*self.cte_params, *self.params]
+        if self.vendor == "postgresql":
+            matches = f"m AS MATERIALIZED ({self._matches(talk=True)})"
+            sql = self._with(matches) + " UNION ALL ".join([facets, tags, hits])
+            return [(sql, [*match_params, TAG_FACET_SIZE, limit, offset])]
+        # (sql, its own parameters, whether it reads the talk's conference and kind)
+        sections = [
+            (facets, [], True),
+            (tags, [TAG_FACET_SIZE], False),
+            (hits, [limit, offset], False),
+        ]
+        return [
+            (self._with(f"m AS ({self._matches(talk=talk)})") + sql, [*match_params, *params])
+            for sql, params, talk in sections
+        ]
 
     def excerpts_sql(self, ids: list[int]):
         """Two excerpts (abstract, notes) of each talk of `ids`: the hits of one page.
@@ -609,12 +635,12 @@ class _Backend:
             'MaxWords=24, MinWords=10, FragmentDelimiter=" … "'
         )
         sql = (
-            f"{self.prefix}SELECT s.talk_id, "
+            f"{self._with()}SELECT s.talk_id, "
             f"ts_headline('{POSTGRES_CONFIG}', s.abstract, q.query, %s), "
             f"ts_headline('{POSTGRES_CONFIG}', s.notes, q.query, %s) "
             f"FROM {TABLE} s CROSS JOIN q WHERE s.talk_id IN ({ids_sql})"
         )
-        return sql, [*self.prefix_params, options, options, *ids]
+        return sql, [*self.cte_params, options, options, *ids]
 
 
 def search_talks(
@@ -622,8 +648,10 @@ def search_talks(
 ) -> SearchResults:
     """Published talks matching every word of `query`, best first, with facets and excerpts.
 
-    Runs at most six queries whatever the size of the archive (one when nothing
-    matches, none for an empty query). A page past the last gives no hits.
+    Runs a fixed number of queries whatever the size of the archive: the results (one
+    query on PostgreSQL, three on SQLite), the page's excerpts, its talks and their
+    speakers; one when nothing matches, none for an empty query. A page past the last
+    gives no hits.
     """
     filters = filters or SearchFilters()
     terms = search_terms(query)
@@ -633,23 +661,22 @@ def search_talks(
     alias = router.db_for_read(Talk)
     connection = connections[alias]
     backend = _Backend(connection.vendor, terms, filters)
+    rows = {"facet": [], "tag": [], "hit": []}
     with connection.cursor() as cursor:
-        cursor.execute(*backend.facet_sql())
-        facet_rows = cursor.fetchall()
-    results.total = sum(row[5] for row in facet_rows)
-    if not results.total:
+        for sql, params in backend.results_queries(per_page, (page - 1) * per_page):
+            cursor.execute(sql, params)
+            for section, *row in cursor.fetchall():
+                rows[section].append(row)
+            if not rows["facet"]:
+                return results  # nothing matches: SQLite asks for the facets first
+    results.total = sum(n for *_, n in rows["facet"])
+    results.facets = _facets(rows["facet"])
+    tags = sorted(rows["tag"], key=lambda row: (-row[-1], row[2]))
+    results.facets["tag"] = [FacetValue(slug, name, n) for _id, slug, name, _, _, n in tags]
+    ids = [talk_id for talk_id, *_ in sorted(rows["hit"], key=lambda row: row[-1])]
+    if not ids:  # a page past the last
         return results
-    results.facets = _facets(facet_rows)
     with connection.cursor() as cursor:
-        cursor.execute(*backend.tag_facet_sql())
-        results.facets["tag"] = [FacetValue(slug, name, n) for slug, name, n in cursor.fetchall()]
-    if page > results.num_pages:
-        return results
-    with connection.cursor() as cursor:
-        cursor.execute(*backend.page_sql(per_page, (page - 1) * per_page))
-        ids = [talk_id for (talk_id,) in cursor.fetchall()]  # best first
-        if not ids:
-            return results
         cursor.execute(*backend.excerpts_sql(ids))
         excerpts = {talk_id: (abstract, notes) for talk_id, abstract, notes in cursor.fetchall()}
     talks = Talk.objects.published().for_list().with_speakers().in_bulk(ids)

@@ -18,9 +18,13 @@ def test_public_page_is_cached_and_answers_conditional_requests(client, django_a
     with django_assert_num_queries(0):
         second = client.get(url)
         not_modified = client.get(url, headers={"if-none-match": etag})
+        head = client.head(url)
 
-    assert second["X-Confnotes-Cache"] == "hit"
+    assert second["X-Confnotes-Cache"] == head["X-Confnotes-Cache"] == "hit"
     assert second.content == first.content and "Cached talk" in second.content.decode()
+    assert second["ETag"] == head["ETag"] == etag
+    # Browsers and proxies may keep it, but ask again each time (an edit shows at once).
+    assert second["Cache-Control"] == "public, max-age=0, must-revalidate"
     assert not_modified.status_code == 304
     assert not_modified.content == b""
 

@@ -122,3 +122,32 @@ def test_staff_see_the_drafts_they_may_publish(admin_client, archive):
     assert "Numbatnote draft day notes" in html
     html = admin_client.get(archive["speaker"].get_absolute_url()).content.decode()
     assert "Quokkadraft talk" in html and "Wombatday talk" in html
+
+
+def test_counts_leave_drafts_out(client, archive):
+    """Counts printed beside names count public rows only (the draft note, the draft
+    day's talk and the draft conference's talk are all the speaker's or the talk's)."""
+    speakers = client.get("/speakers/").content.decode()
+    assert 'Ann Gannet</a> <span class="meta">1 talk</span>' in speakers
+    conference = client.get(archive["public"].get_absolute_url()).content.decode()
+    assert '<span class="meta">1 note</span>' in conference
+    assert "1 talk," in conference  # its description: the draft day's talk is not counted
+    tags = client.get("/tags/").content.decode()
+    assert 'seabirds</a> <span class="count">1</span>' in tags
+
+
+def test_pages_staff_saw_first_show_the_public_no_draft(admin_client, client, archive):
+    """Lists kept in the cache for staff (with drafts) are never served to the public."""
+    for url in _public_urls(archive):
+        admin_client.get(url)
+    for url in _public_urls(archive):
+        text = client.get(url).content.decode().lower()
+        for marker in MARKERS:
+            assert marker.lower() not in text, f"{marker} on {url}"
+
+
+def test_staff_see_drafts_on_the_conference_and_talk_pages(admin_client, archive):
+    html = admin_client.get(archive["public"].get_absolute_url()).content.decode()
+    assert "Wombatday talk" in html
+    html = admin_client.get(archive["talk"].get_absolute_url()).content.decode()
+    assert "Numbatnote draft notes" in html

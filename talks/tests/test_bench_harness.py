@@ -21,7 +21,7 @@ PAGE_TEST_COUNTS = {
     "day": 6,
     "talk": 6,
     "speaker": 5,
-    "speakers": 2,
+    "speakers": 3,
     "tag": 4,
 }
 

@@ -12,6 +12,17 @@ Static and media files the pages use are copied beside them. The old
 addresses of renamed conferences, days, talks and speakers become small
 pages that forward to the new ones, so exported links never break either.
 
+The crawl goes in rounds: the pages the last round linked to, which the
+sitemap makes nearly the whole site in one round. A large round is shared
+among forked worker processes, each with its own database connection.
+
+The export keeps a manifest (`MANIFEST`) of every file: its URL, what it links
+to, and the page cache's version of each scope (confnotes/pagecache.py) read
+before its pages were rendered. `incremental=True` renders again only the
+pages of the scopes whose versions moved since, and the pages they newly link
+to; a page that no longer answers loses its file, and the pages linking to it
+are rendered again, so no file of the export points at a removed page.
+
 Drafts never leave: the crawler has no session, so it sees what the public
 sees. Search and the admin need a server and are not exported: forms point
 to the live site at `base_url`, other links to them are left as they are.
@@ -19,13 +30,16 @@ Absolute URLs (canonical links, feeds, sitemaps, structured data) keep
 naming the real site, `base_url`.
 """
 
+import json
 import mimetypes
+import multiprocessing
 import posixpath
 import re
 import shutil
 import time
-from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from html import unescape
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -34,9 +48,12 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.storage import default_storage
+from django.db import connections
+from django.http import HttpRequest
 from django.test import Client, override_settings
 from django.utils.html import escape
 
+from confnotes.pagecache import EVERYWHERE, scopes_of_request, versions
 from speakers.models import SpeakerOldSlug
 from talks.models import (
     ConferenceOldSlug,
@@ -47,12 +64,17 @@ from talks.models import (
     TalkQuerySet,
 )
 
-MARKER = ".confnotes-export"  # marks a folder this exporter wrote, so it may replace it
+# Marks a folder this exporter wrote (so it may replace it) and says what it holds.
+MANIFEST = ".confnotes-export.json"
+_OLD_MARKER = ".confnotes-export"  # the marker of exports written before the manifest
+_FORMAT = 1
 START_PATHS = ("/", "/robots.txt", "/sitemap.xml")
 # Pages that need a server (a query to answer, a login): never crawled.
 SKIPPED_PREFIXES = ("/admin/", "/search/", "/healthz", "/_bench/")
 # Query parameters that name a page of a list; other query strings are not crawled.
 PAGE_PARAMETERS = ("page", "p")
+# A round of fewer URLs is rendered in this process: forking would cost more than it saves.
+POOL_MIN = 100
 _EXTENSIONS = {
     "text/html": ".html",
     "application/atom+xml": ".xml",
@@ -63,6 +85,14 @@ _EXTENSIONS = {
     "text/plain": ".txt",
     "application/json": ".json",
 }
+_COUNTERS = {
+    "page": "pages",
+    "other": "other_files",
+    "static": "static_files",
+    "media": "media_files",
+}
+# A path that needs no normalizing: no dot segments, query, fragment or escapes.
+_PLAIN_PATH = re.compile(r"/(?:[\w~-]+/)*(?:[\w~-]+(?:\.\w+)?)?", re.ASCII)
 _ATTRIBUTE = re.compile(r"""(\s(?:href|src)=)(["'])([^"'<>]*)\2""", re.IGNORECASE)
 _FORM_ACTION = re.compile(r"""(\saction=)(["'])(/[^"'<>]*)\2""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
@@ -82,36 +112,66 @@ class StaticExportSummary:
     bytes_written: int = 0
     seconds: float = 0.0
     missing: dict[str, str] = field(default_factory=dict)  # internal URL -> page linking to it
+    incremental: bool = False  # only the files of changed scopes were written
+    full_because: str = ""  # why an incremental export was a full one
+    changed_scopes: int = 0
+    removed: int = 0  # files of pages that no longer answer
 
     def __str__(self):
-        text = (
-            f"Exported {self.pages} page(s), {self.other_files} feed/calendar/sitemap file(s), "
+        counts = (
+            f"{self.pages} page(s), {self.other_files} feed/calendar/sitemap file(s), "
             f"{self.static_files} static and {self.media_files} media file(s), "
-            f"{self.redirects} redirect(s) from old addresses: "
-            f"{self.bytes_written / 1_000_000:.1f} MB in {self.seconds:.1f} s."
+            f"{self.redirects} redirect(s) from old addresses"
         )
+        if self.incremental:
+            text = (
+                f"Updated the export: {self.changed_scopes} scope(s) changed; rewrote {counts}; "
+                f"removed {self.removed} file(s); in {self.seconds:.1f} s."
+            )
+        else:
+            text = (
+                f"Exported {counts}: "
+                f"{self.bytes_written / 1_000_000:.1f} MB in {self.seconds:.1f} s."
+            )
+            if self.full_because:
+                text = f"Full export ({self.full_because}). {text}"
         if self.missing:
             text += f" {len(self.missing)} internal link(s) led nowhere."
         return text
 
 
+@dataclass
+class _Answer:
+    """What one URL gave: the file it is written to, or where it redirects, and its links."""
+
+    kind: str  # "page", "other", "static", "media", "redirect", or "missing"
+    file: str | None = None  # relative to the export folder (a redirect's forwarding page)
+    target: str | None = None  # where a redirect leads
+    links: list[str] = field(default_factory=list)  # internal URLs it names
+    size: int = 0
+    scopes: list[str] | None = None  # its page's scopes in the page cache (None: unknown)
+
+
 class _Exporter:
-    def __init__(self, outdir: Path, base_url: str, stdout):
+    def __init__(self, outdir: Path, base_url: str, stdout, workers: int):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ExportFailed(f"The base URL must be http(s)://host, not “{base_url}”.")
         self.outdir = outdir
+        self.base_url = base_url
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.host = parts.netloc
         self.secure = parts.scheme == "https"
         self.stdout = stdout
+        self.workers = workers
         self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
         self.media_prefix = "/" + settings.MEDIA_URL.lstrip("/")
         self.summary = StaticExportSummary()
-        self.files: dict[str, str] = {}  # internal URL (path?query) -> file path in outdir
-        self.pages: dict[str, str] = {}  # file path of a page -> its URL path, to rewrite
-        self.queue: deque[tuple[str, str]] = deque()  # (URL, page that links to it)
-        self.seen: set[str] = set()
+        self.entries: dict[str, _Answer] = {}  # internal URL (path?query) -> what it gave
+        self.versions: dict[str, str] = {}  # scope -> its version, read before rendering
+        self.seen: set[str] = set()  # URLs known to the export, answered or queued
+        self.rendered: set[str] = set()  # URLs fetched in this run
+        self._internal: dict[str, str | None] = {}
         # A cookie named like the session keeps the export out of the shared
         # page cache (both reading and filling it); it logs nobody in.
         self.client = Client(HTTP_HOST=self.host, raise_request_exception=True)
@@ -121,6 +181,15 @@ class _Exporter:
 
     def internal(self, url: str, base: str = "/") -> str | None:
         """`url` as a site path with its page query (`/a/?page=2`), or None when not ours."""
+        if _PLAIN_PATH.fullmatch(url):  # most links: a path already in its one spelling
+            return None if url.startswith(SKIPPED_PREFIXES) else url
+        if not url.startswith("/") or url.startswith("//"):
+            return self._internal_url(url, base)
+        if url not in self._internal:  # the base changes nothing: remember the answer
+            self._internal[url] = self._internal_url(url, "/")
+        return self._internal[url]
+
+    def _internal_url(self, url: str, base: str) -> str | None:
         if not url or url.startswith(("#", "mailto:", "data:", "javascript:")):
             return None
         absolute = urljoin(self.origin + base, url)
@@ -142,6 +211,9 @@ class _Exporter:
             return None
         return f"{path}?{query}" if query else path
 
+    def is_asset(self, url: str) -> bool:
+        return url.startswith((self.static_prefix, self.media_prefix))
+
     @staticmethod
     def file_for(url: str, content_type: str) -> str:
         """Where the answer to `url` is written, relative to the export folder."""
@@ -158,129 +230,205 @@ class _Exporter:
             return f"{path}/index{suffix}.html"
         return f"{path}{suffix}"
 
-    def write(self, relative: str, content: bytes) -> None:
-        target = (self.outdir / relative).resolve()
-        if not target.is_relative_to(self.outdir):
+    def target(self, relative: str) -> Path:
+        """The path of a file of the export (`relative` comes from a URL, or the manifest)."""
+        normal = posixpath.normpath(relative)
+        if normal.startswith(("/", "../")) or normal in (".", ".."):
             raise ExportFailed(f"Refusing to write outside the export folder: {relative}")
+        return self.outdir / normal
+
+    def write(self, relative: str, content: bytes) -> None:
+        target = self.target(relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-        self.summary.bytes_written += len(content)
 
-    # -- Crawling ----------------------------------------------------------
+    def delete(self, relative: str) -> None:
+        """Remove a file of the export, and the folders it leaves empty."""
+        target = self.target(relative)
+        target.unlink(missing_ok=True)
+        folder = target.parent
+        while folder != self.outdir and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
-    def enqueue(self, url: str | None, referrer: str) -> None:
-        if url is not None and url not in self.seen:
-            self.seen.add(url)
-            self.queue.append((url, referrer))
+    # -- Fetching one URL (in this process or a worker) ----------------------
 
-    def crawl(self) -> None:
-        for path in START_PATHS:
-            self.enqueue(path, "")
-        for path in _old_slug_paths():
-            self.enqueue(path, "")
-        done = 0
-        while self.queue:
-            url, referrer = self.queue.popleft()
-            if url.startswith((self.static_prefix, self.media_prefix)):
-                self.copy_asset(url, referrer)
-            else:
-                self.fetch(url, referrer)
-            done += 1
-            if self.stdout is not None and done % 500 == 0:
-                self.stdout.write(f"  {done} URL(s) fetched, {len(self.queue)} found still to go")
-
-    def fetch(self, url: str, referrer: str) -> None:
+    def fetch(self, url: str) -> _Answer:
+        """Render `url`, write its file as served (links are rewritten later), and say
+        what it gave."""
+        if self.is_asset(url):
+            return self.copy_asset(url)
         path, _, query = url.partition("?")
         try:
             response = self.client.get(path, query_params=_query_dict(query), secure=self.secure)
         except Exception as exc:
-            raise ExportFailed(
-                f"{url} (linked from {referrer or 'the start'}) failed: {exc}"
-            ) from exc
+            raise ExportFailed(f"{url} failed: {exc}") from exc
         if response.status_code in (301, 302, 303, 307, 308):
             target = self.internal(response["Location"], path)
-            if target is not None:
-                self.enqueue(target, url)
-                self.files.setdefault(url, f"->{target}")
-            return
+            return _Answer("redirect", target=target) if target else _Answer("missing")
         if response.status_code != 200:
-            if referrer:
-                self.summary.missing[url] = referrer
-            return
+            return _Answer("missing")
         content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
         relative = self.file_for(url, content_type)
-        self.files[url] = relative
         content = b"".join(response) if response.streaming else response.content
-        # Written as served; pages get their links rewritten once every file is known.
         self.write(relative, content)
         text = content.decode(response.charset or "utf-8", "replace")
         if content_type == "text/html":
-            self.summary.pages += 1
-            self.pages[relative] = path
-            self.discover_html(text, path, url)
-        else:
-            self.summary.other_files += 1
-            self.discover_text(text, url)
+            links = self.links_in_html(text, path)
+            return _Answer("page", relative, links=links, size=len(content))
+        return _Answer("other", relative, links=self.links_in_text(text), size=len(content))
 
-    def discover_html(self, html: str, base: str, url: str) -> None:
-        for _prefix, _quote, value in _ATTRIBUTE.findall(html):
-            self.enqueue(self.internal(unescape(value), base), url)
+    def links_in_html(self, html: str, base: str) -> list[str]:
+        found = (self.internal(unescape(value), base) for _p, _q, value in _ATTRIBUTE.findall(html))
+        return list(dict.fromkeys(url for url in found if url is not None))
 
-    def discover_text(self, text: str, url: str) -> None:
+    def links_in_text(self, text: str) -> list[str]:
         # Feeds, sitemaps, calendars and robots.txt name pages by absolute URL;
         # calendars fold long lines, so unfold them first.
         text = text.replace("\r\n ", "").replace("\n ", "")
-        for found in re.findall(re.escape(self.origin) + r"""[^\s"'<>]*""", text):
-            self.enqueue(self.internal(unescape(found)), url)
-        for _prefix, _quote, value in _ATTRIBUTE.findall(text):
-            self.enqueue(self.internal(unescape(value)), url)
+        values = re.findall(re.escape(self.origin) + r"""[^\s"'<>]*""", text)
+        values += [value for _prefix, _quote, value in _ATTRIBUTE.findall(text)]
+        found = (self.internal(unescape(value)) for value in values)
+        return list(dict.fromkeys(url for url in found if url is not None))
 
-    def copy_asset(self, url: str, referrer: str) -> None:
+    def copy_asset(self, url: str) -> _Answer:
         path = unquote(url.partition("?")[0])
         if path.startswith(self.static_prefix):
-            name = path.removeprefix(self.static_prefix)
+            kind, name = "static", path.removeprefix(self.static_prefix)
             source = _static_source(name)
         else:
-            name = path.removeprefix(self.media_prefix)
+            kind, name = "media", path.removeprefix(self.media_prefix)
             source = default_storage.open(name) if default_storage.exists(name) else None
         if source is None:
-            self.summary.missing[url] = referrer
-            return
+            return _Answer("missing")
         with source:
             content = source.read()
         relative = path.lstrip("/")
-        self.files[url] = relative
         self.write(relative, content)
-        if path.startswith(self.static_prefix):
-            self.summary.static_files += 1
-            if path.endswith(".css"):
-                for _quote, ref in _CSS_URL.findall(content.decode("utf-8", "replace")):
-                    self.enqueue(self.internal(ref, path), url)
-        else:
-            self.summary.media_files += 1
+        links = []
+        if path.endswith(".css"):
+            refs = _CSS_URL.findall(content.decode("utf-8", "replace"))
+            links = [url for _q, ref in refs if (url := self.internal(ref, path)) is not None]
+        return _Answer(kind, relative, links=links, size=len(content))
+
+    # -- Crawling ----------------------------------------------------------
+
+    def crawl(self, urls, referrer: str = "") -> None:
+        """Fetch `urls` and every URL they lead to that the export does not hold yet;
+        pages linking to a page that stopped answering are fetched again too."""
+        frontier = dict.fromkeys(urls, referrer)
+        self.seen.update(frontier)
+        gone = set()
+        while frontier:
+            if self.stdout is not None and len(frontier) >= POOL_MIN:
+                self.stdout.write(
+                    f"  {len(self.rendered)} URL(s) fetched, now {len(frontier)} more"
+                )
+            scopes = self.read_versions(frontier)
+            answers = _map(self, "fetch", list(frontier), self.workers)
+            self.rendered.update(frontier)
+            following, removed = {}, set()
+            for (url, referrer), answer in zip(frontier.items(), answers, strict=True):
+                answer.scopes = scopes[url]
+                if self.record(url, answer, referrer):
+                    removed.add(url)
+                for link in [*answer.links, answer.target]:
+                    if link is not None and link not in self.seen:
+                        self.seen.add(link)
+                        following[link] = url
+            for url in self.referrers(removed) - self.rendered:
+                following.setdefault(url, "")
+            frontier = following
+            gone |= removed
+        # Fetched again, a page still linking to a removed one shows a fault of the site.
+        for url in self.referrers(gone):
+            self.summary.missing.update(
+                dict.fromkeys(gone.intersection(self.entries[url].links), url)
+            )
+
+    def record(self, url: str, answer: _Answer, referrer: str) -> bool:
+        """Keep what `url` gave; True when it held a file before and now gives nothing."""
+        earlier = self.entries.pop(url, None)
+        if earlier is not None and earlier.file not in (None, answer.file):
+            self.delete(earlier.file)  # a page that now redirects, or is gone
+        if answer.kind == "missing":
+            if earlier is None and referrer:
+                self.summary.missing[url] = referrer
+            self.summary.removed += earlier is not None
+            return earlier is not None
+        self.entries[url] = answer
+        self.summary.bytes_written += answer.size
+        counter = _COUNTERS.get(answer.kind)
+        if counter:
+            setattr(self.summary, counter, getattr(self.summary, counter) + 1)
+        return False
+
+    def referrers(self, removed: set[str]) -> set[str]:
+        """The URLs whose files link or forward to one of `removed`."""
+        if not removed:
+            return set()
+        return {
+            url
+            for url, entry in self.entries.items()
+            if entry.target in removed or not removed.isdisjoint(entry.links)
+        }
+
+    # -- Versions of the page cache's scopes -------------------------------
+
+    def scopes(self, url: str) -> list[str] | None:
+        """The page cache's scopes of `url`'s page (None: none it can name); read off its path."""
+        if self.is_asset(url):
+            return []  # files, not pages: they change with a deploy, not an edit
+        request = HttpRequest()
+        request.path = request.path_info = unquote(url.partition("?")[0])
+        return scopes_of_request(request)
+
+    def read_versions(self, urls) -> dict[str, list[str] | None]:
+        """The scopes of each of `urls`. Records the version of those not read yet: called
+        before the URLs are rendered, so nothing rendered is older than the version recorded."""
+        found = {url: self.scopes(url) for url in urls}
+        new = {s for scopes in found.values() for s in scopes or ()} - self.versions.keys()
+        if new:
+            new = sorted(new)
+            self.versions.update(zip(new, versions(new), strict=True))
+        return found
+
+    def stale(self, recorded: dict[str, str]) -> list[str]:
+        """The URLs of the export whose scopes have moved since `recorded` was read; reads
+        the current versions, which a scope missing from the cache gets new."""
+        scopes = sorted({s for entry in self.entries.values() for s in entry.scopes or ()})
+        self.versions = dict(zip(scopes, versions(scopes), strict=True))
+        changed = {s for s in scopes if recorded.get(s) != self.versions[s]}
+        self.summary.changed_scopes = len(changed)
+        return [
+            url
+            for url, entry in self.entries.items()
+            if entry.scopes is None or not changed.isdisjoint(entry.scopes)
+        ]
 
     # -- Rewriting ---------------------------------------------------------
 
     def resolve(self, url: str) -> str | None:
         """The file an internal URL ended up in, following redirects."""
         for _ in range(10):
-            relative = self.files.get(url)
-            if relative is None or not relative.startswith("->"):
-                return relative
-            url = relative[2:]
+            entry = self.entries.get(url)
+            if entry is None or entry.kind != "redirect":
+                return None if entry is None else entry.file
+            url = entry.target
         return None
 
     def write_redirects(self) -> None:
         """Old URLs of renamed items (slugs never break): a page that forwards to the new one."""
-        for url, target in list(self.files.items()):
-            if not target.startswith("->"):
+        for url in self.rendered:
+            entry = self.entries.get(url)
+            if entry is None or entry.kind != "redirect":
                 continue
             destination = self.resolve(url)
             relative = self.file_for(url, "text/html")
-            if destination is None or (self.outdir / relative).exists():
+            if destination is None or self.target(relative).exists():
                 continue
             link = escape(quote(posixpath.relpath(destination, posixpath.dirname(relative) or ".")))
-            canonical = escape(self.origin + target[2:])
+            canonical = escape(self.origin + entry.target)
             self.write(
                 relative,
                 (
@@ -290,31 +438,140 @@ class _Exporter:
                     f'<body><p>This page moved: <a href="{link}">follow it</a>.</p></body></html>\n'
                 ).encode(),
             )
+            entry.file = relative
             self.summary.redirects += 1
 
     def rewrite_pages(self) -> None:
-        for relative, base in self.pages.items():
-            folder = posixpath.dirname(relative) or "."
-            html = (self.outdir / relative).read_text("utf-8", errors="replace")
+        """Rewrite the links of the pages fetched in this run, once every file is known."""
+        pages = [
+            (entry.file, url.partition("?")[0])
+            for url in self.rendered
+            if (entry := self.entries.get(url)) is not None and entry.kind == "page"
+        ]
+        _map(self, "rewrite_page", pages, self.workers)
 
-            def replace(match, folder=folder, base=base):
-                prefix, quote_char, value = match.groups()
-                raw = unescape(value)
-                if raw.startswith(("http://", "https://", "//")):
-                    return match.group(0)  # canonical and other absolute links stay absolute
-                url = self.internal(raw, base)
-                target = self.resolve(url) if url is not None else None
-                if target is None:
-                    return match.group(0)
-                fragment = urlsplit(raw).fragment
-                link = posixpath.relpath(target, folder)
-                link = quote(link) + (f"#{fragment}" if fragment else "")
-                return f"{prefix}{quote_char}{link}{quote_char}"
+    def rewrite_page(self, page: tuple[str, str]) -> None:
+        relative, base = page
+        folder = posixpath.dirname(relative) or "."
+        html = self.target(relative).read_text("utf-8", errors="replace")
 
-            html = _ATTRIBUTE.sub(replace, html)
-            # Forms (search) need a server: they go to the live site.
-            html = _FORM_ACTION.sub(lambda m: f"{m[1]}{m[2]}{self.origin}{m[3]}{m[2]}", html)
-            (self.outdir / relative).write_text(html, "utf-8")
+        def replace(match):
+            prefix, quote_char, value = match.groups()
+            raw = unescape(value)
+            if raw.startswith(("http://", "https://", "//")):
+                return match.group(0)  # canonical and other absolute links stay absolute
+            url = self.internal(raw, base)
+            target = self.resolve(url) if url is not None else None
+            if target is None:
+                return match.group(0)
+            fragment = urlsplit(raw).fragment
+            link = posixpath.relpath(target, folder)
+            link = quote(link) + (f"#{fragment}" if fragment else "")
+            return f"{prefix}{quote_char}{link}{quote_char}"
+
+        html = _ATTRIBUTE.sub(replace, html)
+        # Forms (search) need a server: they go to the live site.
+        html = _FORM_ACTION.sub(lambda m: f"{m[1]}{m[2]}{self.origin}{m[3]}{m[2]}", html)
+        self.target(relative).write_text(html, "utf-8")
+
+    # -- The manifest --------------------------------------------------------
+
+    def save_manifest(self) -> None:
+        """Write the manifest: each file's URL, what it is and the files it links to
+        (as their places in the list), and the scopes' versions."""
+        index = {url: i for i, url in enumerate(self.entries)}
+        manifest = {
+            "format": _FORMAT,
+            "base_url": self.base_url,
+            "versions": self.versions,
+            "files": [
+                {
+                    "url": url,
+                    "kind": entry.kind,
+                    "file": entry.file,
+                    "target": entry.target,
+                    "scopes": entry.scopes,
+                    "links": [index[link] for link in entry.links if link in index],
+                }
+                for url, entry in self.entries.items()
+            ],
+        }
+        temporary = self.outdir / f"{MANIFEST}.tmp"
+        temporary.write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
+        temporary.replace(self.outdir / MANIFEST)
+
+    def load_manifest(self) -> tuple[list[str], str]:
+        """Read an earlier export's manifest: the URLs to fetch again, or (none and) why
+        the export cannot be updated but must be written again whole."""
+        path = self.outdir / MANIFEST
+        if not path.is_file():
+            if (self.outdir / _OLD_MARKER).is_file():
+                return [], "the earlier export kept no manifest"
+            raise ExportFailed(
+                f"{self.outdir} holds no earlier export to update: "
+                "run export_static without --incremental first."
+            )
+        no_versions = "the cache keeps no versions of pages (is CACHE_URL a dummy cache?)"
+        try:
+            manifest = json.loads(path.read_text("utf-8"))
+            if manifest.get("format") != _FORMAT or not manifest["files"]:
+                return [], "the earlier export did not finish, or an older confnotes wrote it"
+            if manifest["base_url"] != self.base_url:
+                return [], f"the earlier export was for {manifest['base_url']}"
+            recorded = manifest["versions"]
+            urls = [item["url"] for item in manifest["files"]]
+            for item in manifest["files"]:
+                self.entries[item["url"]] = _Answer(
+                    item["kind"],
+                    item["file"],
+                    item["target"],
+                    [urls[i] for i in item["links"]],
+                    scopes=item["scopes"],
+                )
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            self.entries.clear()
+            return [], "the manifest of the earlier export is unreadable"
+        if not recorded:
+            return [], "the earlier export recorded no versions of pages"
+        if "" in recorded.values():
+            return [], no_versions
+        self.seen.update(self.entries)
+        stale = self.stale(recorded)
+        if "" in self.versions.values():
+            return [], no_versions
+        if self.versions.get(EVERYWHERE) != recorded.get(EVERYWHERE):
+            return [], "every page changed since the earlier export"
+        return stale, ""
+
+
+def _map(exporter: _Exporter, method: str, items: list, workers: int) -> list:
+    """`exporter.<method>(item)` for each of `items`, in order: shared among `workers`
+    forked processes when there are enough of them."""
+    if workers <= 1 or len(items) < POOL_MIN:
+        return [getattr(exporter, method)(item) for item in items]
+    connections.close_all()  # each process opens its own connection to the database
+    # Small chunks balance the workers (a sitemap costs fifty talk pages); large ones
+    # save messages when there are many items.
+    chunk = max(1, min(100, len(items) // (workers * 50)))
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_adopt,
+        initargs=(exporter,),  # inherited through the fork, never pickled
+    ) as pool:
+        return list(pool.map(partial(_call, method), items, chunksize=chunk))
+
+
+_worker_exporter: _Exporter | None = None  # a worker's copy of the exporter that forked it
+
+
+def _adopt(exporter: _Exporter) -> None:
+    global _worker_exporter
+    _worker_exporter = exporter
+
+
+def _call(method: str, item):
+    return getattr(_worker_exporter, method)(item)
 
 
 def _old_slug_paths() -> list[str]:
@@ -359,30 +616,44 @@ def _prepare(outdir: Path) -> None:
         if not outdir.is_dir():
             raise ExportFailed(f"{outdir} is a file, not a folder.")
         if any(outdir.iterdir()):
-            if not (outdir / MARKER).exists():
+            if not (outdir / MANIFEST).exists() and not (outdir / _OLD_MARKER).exists():
                 raise ExportFailed(
                     f"{outdir} is not empty and holds no earlier export: choose another folder."
                 )
             shutil.rmtree(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / MARKER).write_text("Written by confnotes' export_static; replaced on the next run.\n")
 
 
 def export_static(
-    outdir, *, base_url: str = "http://localhost:8000", stdout=None
+    outdir,
+    *,
+    base_url: str = "http://localhost:8000",
+    incremental: bool = False,
+    workers: int = 1,
+    stdout=None,
 ) -> StaticExportSummary:
     """Write the published site into `outdir` as static files; returns a summary.
 
-    `outdir` must be empty, new, or an earlier export (which is replaced).
+    `outdir` must be empty, new, or an earlier export (which is replaced, or with
+    `incremental` updated where the site changed since). `workers` processes render.
     """
     started = time.monotonic()
     outdir = Path(outdir).resolve()
-    exporter = _Exporter(outdir, base_url.rstrip("/"), stdout)
-    _prepare(outdir)
+    exporter = _Exporter(outdir, base_url.rstrip("/"), stdout, workers)
     hosts = [*settings.ALLOWED_HOSTS, urlsplit(exporter.origin).hostname]
     with override_settings(ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
-        exporter.crawl()
-    exporter.rewrite_pages()
-    exporter.write_redirects()
+        stale, reason = exporter.load_manifest() if incremental else ([], "")
+        if incremental and not reason:
+            exporter.summary.incremental = True
+            exporter.crawl(stale)
+        else:
+            exporter = _Exporter(outdir, base_url.rstrip("/"), stdout, workers)
+            exporter.summary.full_because = reason
+            _prepare(outdir)
+            exporter.save_manifest()  # empty: marks the folder as ours until the export ends
+            exporter.crawl([*START_PATHS, *_old_slug_paths()])
+        exporter.rewrite_pages()
+        exporter.write_redirects()
+        exporter.save_manifest()
     exporter.summary.seconds = time.monotonic() - started
     return exporter.summary

@@ -1,6 +1,7 @@
 """The static export: every public page as a file, links that work from any folder, no drafts."""
 
 import io
+import os
 import re
 import threading
 from functools import partial
@@ -14,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from speakers.tests.samples import png_bytes
-from talks.exporters.static_site import MARKER, export_static
+from talks.exporters.static_site import MANIFEST, export_static
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -208,7 +209,7 @@ def test_export_replaces_an_earlier_export_but_no_other_folder(site, tmp_path):
 
     export_static(out)
 
-    assert (out / MARKER).is_file()
+    assert (out / MANIFEST).is_file()
     assert not (out / "stale.html").exists()
     precious = tmp_path / "precious"
     precious.mkdir()
@@ -233,3 +234,127 @@ def test_export_refuses_a_bad_base_url(tmp_path):
         call_command(
             "export_static", str(tmp_path / "x"), "--base-url", "ftp://x", stdout=io.StringIO()
         )
+
+
+def _stamp_old(root: Path) -> dict[str, int]:
+    """Give every file of the export an old mtime; the mtimes, by file, to compare later."""
+    for path in _files(root):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in _files(root)}
+
+
+def _rewritten(root: Path, before: dict[str, int]) -> set[str]:
+    """The files written since `_stamp_old` (new ones too), but the manifest."""
+    now = {str(p.relative_to(root)): p.stat().st_mtime_ns for p in _files(root)}
+    return {name for name, mtime in now.items() if before.get(name) != mtime} - {MANIFEST}
+
+
+def _assert_links_resolve(root: Path) -> None:
+    """Every internal link of every page names a file of the export."""
+    for page in root.rglob("*.html"):
+        for link in _internal_links(page):
+            assert not link.startswith("/"), f"{page.relative_to(root)}: {link} is not relative"
+            target = (page.parent / unquote(link.split("#")[0])).resolve()
+            assert target.is_file(), f"{page.relative_to(root)} links to missing {link}"
+
+
+def test_incremental_export_rewrites_only_the_files_of_changed_scopes(site, tmp_path):
+    out = tmp_path / "site"
+    full = export_static(out)
+    talk, other = site["talk"], site["day"].conference
+    page = out / f"{talk.conference.slug}/talks/{talk.slug}/index.html"
+    before = _stamp_old(out)
+    note = talk.notes.filter(published=True).get()
+
+    note.body = "Rewritten after the first export."
+    note.save()
+    summary = export_static(out, incremental=True)
+
+    assert summary.incremental and not summary.full_because
+    assert "Rewritten after the first export." in page.read_text()
+    rewritten = _rewritten(out, before)
+    assert str(page.relative_to(out)) in rewritten
+    assert "feeds/notes/index.xml" in rewritten and "index.html" in rewritten
+    # Another conference's pages, and speakers of other talks, were left as they were.
+    assert f"{other.slug}/index.html" in before
+    assert not [name for name in rewritten if name.startswith(f"{other.slug}/")]
+    assert not [name for name in rewritten if name.startswith("speakers/speaker-number")]
+    assert 0 < summary.pages < full.pages / 2
+    assert len(rewritten) == summary.pages + summary.other_files
+    assert summary.missing == {}
+    _assert_links_resolve(out)
+
+    # Nothing changed since: nothing is written again.
+    before = _stamp_old(out)
+    again = export_static(out, incremental=True)
+    assert again.incremental and again.changed_scopes == 0
+    assert (again.pages, again.other_files, again.removed) == (0, 0, 0)
+    assert _rewritten(out, before) == set()
+
+
+def test_incremental_export_removes_pages_that_are_gone_and_links_to_them(site, tmp_path):
+    out = tmp_path / "site"
+    export_static(out)
+    day = site["day"]
+    deleted, unpublished = day.talks.order_by("position")[:2]
+    deleted_file = out / f"{day.conference.slug}/talks/{deleted.slug}/index.html"
+    unpublished_file = out / f"{day.conference.slug}/talks/{unpublished.slug}/index.html"
+    # Talks of the other conference list these as related talks (they share "python").
+    related = out / f"{site['talk'].conference.slug}/talks/{site['talk'].slug}/index.html"
+    assert deleted.title in related.read_text() or unpublished.title in related.read_text()
+    assert deleted_file.is_file() and unpublished_file.is_file()
+
+    deleted.delete()
+    unpublished.day = make_day(day.conference, published=False)
+    unpublished.save()
+    summary = export_static(out, incremental=True)
+
+    assert not deleted_file.exists() and not unpublished_file.exists()
+    assert summary.removed >= 2 and summary.missing == {}
+    text = "\n".join(p.read_text("utf-8", errors="replace") for p in out.rglob("*.html"))
+    for gone in (deleted, unpublished):
+        assert f"/talks/{gone.slug}/" not in text
+        assert gone.title not in text
+    _assert_links_resolve(out)
+
+
+def test_incremental_export_needs_an_earlier_export(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CommandError, match="holds no earlier export to update"):
+        call_command("export_static", str(empty), "--incremental", stdout=io.StringIO())
+    assert list(empty.iterdir()) == []
+    with pytest.raises(CommandError, match="--workers must be 1 or more"):
+        call_command("export_static", str(empty), "--workers", "0", stdout=io.StringIO())
+
+
+def test_incremental_export_without_versions_exports_everything(site, tmp_path, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    out = tmp_path / "site"
+    full = export_static(out)
+    (out / "stale.html").write_text("left over")
+
+    summary = export_static(out, incremental=True)
+
+    assert not summary.incremental
+    assert "keeps no versions" in summary.full_because
+    assert summary.pages == full.pages
+    assert not (out / "stale.html").exists()
+    assert str(summary).startswith("Full export (the cache keeps no versions")
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_export_in_worker_processes_writes_what_one_process_does(site, tmp_path, monkeypatch):
+    monkeypatch.setattr("talks.exporters.static_site.POOL_MIN", 1)  # every round is shared
+    one, two = tmp_path / "one", tmp_path / "two"
+
+    alone = export_static(one, workers=1)
+    shared = export_static(two, workers=2)
+
+    assert (shared.pages, shared.other_files) == (alone.pages, alone.other_files)
+    names = sorted(str(p.relative_to(one)) for p in _files(one))
+    assert names == sorted(str(p.relative_to(two)) for p in _files(two))
+    for name in names:
+        if name.endswith(".html"):
+            assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    _assert_links_resolve(two)

@@ -17,6 +17,7 @@ and tags, and the cross-archive pages that list notes (home, the site feed,
 search, the sitemap); other conferences keep their cached pages.
 """
 
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag
 
@@ -91,6 +92,16 @@ def talk_scopes(talk_ids) -> set[str]:
     )
 
 
+def related_scopes(talk_ids=(), *, tag_ids=()) -> set[str]:
+    """The scopes of the talk pages that may list these talks (ids, or a query of them),
+    or talks with these tags, under "related talks": the conferences of every talk
+    sharing a tag with them."""
+    tags = TaggedTalk.objects.filter(content_object__in=talk_ids).values("tag")
+    sharing = Q(talks__tagged_items__tag__in=tags) | Q(talks__tagged_items__tag__in=tag_ids)
+    slugs = Conference.objects.filter(sharing).values_list("slug", flat=True).distinct()
+    return {f"conference:{slug}" for slug in slugs}
+
+
 def talk_row_scopes(talk) -> list[str]:
     """The scopes of a talk's row, as lists of talks and the day page print it: the talk's
     own, which every change to what such a row prints expires (see `talk_scopes`)."""
@@ -119,6 +130,15 @@ def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None
         scopes |= set(ARCHIVE)  # the lists count talks
     else:
         scopes |= {"home", "notes", "search", "sitemap"}  # they print its title
+    renamed = (
+        getattr(instance, "_loaded_title", None),
+        getattr(instance, "_loaded_slug", None),
+    ) != (
+        instance.title,
+        instance.slug,
+    )
+    if created or moved or renamed:
+        scopes |= related_scopes([instance.pk])  # other talks' pages link to it by title
     expire(scopes)
 
 
@@ -129,6 +149,7 @@ def talk_speaker_changed(sender, instance, **kwargs) -> None:
 
 def tagged_talk_changed(sender, instance, **kwargs) -> None:
     scopes = talk_scopes([instance.content_object_id]) | _own_scopes("tag", Tag, instance.tag_id)
+    scopes |= related_scopes(tag_ids=[instance.tag_id])  # related talks are found by tag
     expire(scopes | {"tags", "search", "notes", "sitemap"})
 
 
@@ -145,15 +166,17 @@ def conference_changed(sender, instance, **kwargs) -> None:
     Its old slug's pages too: they redirect now, or stop doing so."""
     scopes = _slug_scopes("conference", instance) | set(ARCHIVE)
     if not kwargs.get("created"):  # a new conference has no talks on other pages yet
-        # Speaker and tag pages print the conference's name beside each talk.
-        scopes |= talk_scopes(Talk.objects.filter(conference=instance).values("pk"))
+        # Speaker and tag pages, and related talks, print the conference's name.
+        talks = Talk.objects.filter(conference=instance).values("pk")
+        scopes |= talk_scopes(talks) | related_scopes(talks)
     expire(scopes)
 
 
 def day_changed(sender, instance, **kwargs) -> None:
     scopes = conference_scopes([instance.conference_id]) | set(ARCHIVE)
     if not kwargs.get("created"):
-        scopes |= talk_scopes(instance.talks.values("pk"))
+        talks = instance.talks.values("pk")
+        scopes |= talk_scopes(talks) | related_scopes(talks)
     expire(scopes)
 
 
@@ -190,7 +213,12 @@ def conferences_imported(*, conference_ids=(), **kwargs) -> None:
         # than the pages it keeps: about a second for the whole pyvideo archive.
         expire({EVERYWHERE})
     else:
-        expire(conference_scopes(conference_ids) | talk_scopes(talks) | set(ARCHIVE))
+        expire(
+            conference_scopes(conference_ids)
+            | talk_scopes(talks)
+            | related_scopes(talks)
+            | set(ARCHIVE)
+        )
 
 
 def publication_changed(model, pks) -> None:

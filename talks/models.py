@@ -544,6 +544,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_video_url = instance.__dict__.get("video_url")
         instance._loaded_day_id = instance.__dict__.get("day_id")  # the page cache follows moves
+        instance._loaded_title = instance.__dict__.get("title")  # and renames
         return instance
 
     def save(self, *args, **kwargs):
@@ -563,6 +564,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
             Note.objects.filter(talk=self).rerender()
         self._loaded_video_url = self.video_url
         self._loaded_day_id = self.day_id
+        self._loaded_title = self.title
         if old_slug:
             TalkOldSlug.objects.filter(
                 talk__conference_id=self.conference_id, slug=old_slug

@@ -280,3 +280,28 @@ def test_a_speaker_s_bio_keeps_the_lists_and_a_rename_refreshes_them(client):
         page = client.get(url)
         assert page["X-Confnotes-Cache"] == "miss", url
         assert "Ada Renamed" in page.content.decode() and "Ada Example" not in page.content.decode()
+
+
+def test_a_renamed_talk_shows_renamed_among_other_conferences_related_talks(client):
+    renamed = make_talk(make_day(), title="Old title", tags=["hovercraft"])
+    other = make_talk(make_day(), title="Neighbour", tags=["hovercraft"])
+    assert "Old title" in client.get(other.get_absolute_url()).content.decode()
+
+    make_note(talk=renamed, body="Notes do not change related talks.")
+    assert client.get(other.get_absolute_url())["X-Confnotes-Cache"] == "hit"
+
+    renamed.title = "New title"
+    renamed.save()
+
+    html = client.get(other.get_absolute_url()).content.decode()
+    assert "New title" in html and "Old title" not in html
+
+
+def test_a_talk_that_loses_a_tag_leaves_the_related_talks_it_was_in(client):
+    leaving = make_talk(make_day(), title="Leaving talk", tags=["hovercraft"])
+    other = make_talk(make_day(), title="Neighbour", tags=["hovercraft"])
+    assert "Leaving talk" in client.get(other.get_absolute_url()).content.decode()
+
+    leaving.tags.remove("hovercraft")
+
+    assert "Leaving talk" not in client.get(other.get_absolute_url()).content.decode()

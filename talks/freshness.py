@@ -213,12 +213,10 @@ def conferences_imported(*, conference_ids=(), **kwargs) -> None:
         # than the pages it keeps: about a second for the whole pyvideo archive.
         expire({EVERYWHERE})
     else:
-        expire(
-            conference_scopes(conference_ids)
-            | talk_scopes(talks)
-            | related_scopes(talks)
-            | set(ARCHIVE)
-        )
+        # Not `related_scopes`: asked once per imported event, it cost the whole-archive
+        # import seconds. Other conferences' related talks catch up when their pages
+        # next expire (docs/caching.md, known limits).
+        expire(conference_scopes(conference_ids) | talk_scopes(talks) | set(ARCHIVE))
 
 
 def publication_changed(model, pks) -> None:

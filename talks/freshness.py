@@ -130,14 +130,8 @@ def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None
         scopes |= set(ARCHIVE)  # the lists count talks
     else:
         scopes |= {"home", "notes", "search", "sitemap"}  # they print its title
-    renamed = (
-        getattr(instance, "_loaded_title", None),
-        getattr(instance, "_loaded_slug", None),
-    ) != (
-        instance.title,
-        instance.slug,
-    )
-    if created or moved or renamed:
+    renamed = getattr(instance, "_loaded_title", None) != instance.title
+    if created or moved or renamed or instance.slug_changed_from():
         scopes |= related_scopes([instance.pk])  # other talks' pages link to it by title
     expire(scopes)
 

@@ -547,7 +547,9 @@ class _Exporter:
 def _map(exporter: _Exporter, method: str, items: list, workers: int) -> list:
     """`exporter.<method>(item)` for each of `items`, in order: shared among `workers`
     forked processes when there are enough of them."""
-    if workers <= 1 or len(items) < POOL_MIN:
+    # Inside a transaction, forked processes would not see its rows: render here.
+    in_transaction = any(connection.in_atomic_block for connection in connections.all())
+    if workers <= 1 or len(items) < POOL_MIN or in_transaction:
         return [getattr(exporter, method)(item) for item in items]
     connections.close_all()  # each process opens its own connection to the database
     # Small chunks balance the workers (a sitemap costs fifty talk pages); large ones

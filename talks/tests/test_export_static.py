@@ -343,6 +343,8 @@ def test_incremental_export_without_versions_exports_everything(site, tmp_path, 
     assert str(summary).startswith("Full export (the cache keeps no versions")
 
 
+# Committed rows: the worker processes read them through connections of their own.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_export_in_worker_processes_writes_what_one_process_does(site, tmp_path, monkeypatch):
     monkeypatch.setattr("talks.exporters.static_site.POOL_MIN", 1)  # every round is shared

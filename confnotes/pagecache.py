@@ -26,15 +26,30 @@ from django.db import transaction
 from django.utils.cache import get_conditional_response
 from django.utils.module_loading import import_string
 
-from confnotes import routers
+from confnotes import compression, routers
 
-# In every key: entries outlive a deploy in a shared cache, so a change to what an
-# entry holds takes a new prefix, and the old entries are never read.
-PREFIX = "confnotes:2"
+# In every key: a change to what an entry holds (its shape) takes a new prefix.
+PREFIX = "confnotes:3"
 PAGE_TIMEOUT = 60 * 60  # seconds; an expired scope makes older entries unusable anyway
 EVERYWHERE = "all"  # a scope every page belongs to, for the rare change that shows everywhere
 
-_UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
+_UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/", "/favicon.ico")
+
+
+@memoize
+def _entries_prefix() -> str:
+    """The prefix of pages and fragments: PREFIX and a digest of what renders them (the
+    templates, static files and Python code of this deploy). Entries outlive a deploy
+    in a shared cache; a deploy that changes how a page looks reads none of the old
+    ones. Scope versions keep the plain PREFIX: an edit on a server still running the
+    last deploy expires every deploy's pages."""
+    digest = hashlib.sha256()
+    for folder in ("templates", "static", "confnotes", "speakers", "talks"):
+        for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+            if path.is_file() and path.suffix != ".pyc" and "tests" not in path.parts:
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return f"{PREFIX}:{digest.hexdigest()[:12]}"
 
 
 def _version_key(scope: str) -> str:
@@ -98,7 +113,7 @@ def _write_position(versions) -> int:
 def remember(name: str, scopes, compute):
     """`compute()`, kept in the cache until one of `scopes` (or `EVERYWHERE`) expires."""
     current = versions([EVERYWHERE, *scopes])
-    key = f"{PREFIX}:data:{name}"
+    key = f"{_entries_prefix()}:data:{name}"
     entry = cache.get(key)
     if entry is not None and entry[0] == current:
         return entry[1]
@@ -115,7 +130,10 @@ def remember_many(items, *, name, scopes, compute) -> list:
     One `get_many` reads every entry and every version.
     """
     keyed = [
-        (f"{PREFIX}:data:{name(item)}", [_version_key(s) for s in (EVERYWHERE, *scopes(item))])
+        (
+            f"{_entries_prefix()}:data:{name(item)}",
+            [_version_key(s) for s in (EVERYWHERE, *scopes(item))],
+        )
         for item in items
     ]
     wanted = {key for key, _versions in keyed} | {v for _key, vs in keyed for v in vs}
@@ -176,7 +194,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        key = f"{PREFIX}:page:{hashlib.sha256(address.encode()).hexdigest()}"
+        key = f"{_entries_prefix()}:page:{hashlib.sha256(address.encode()).hexdigest()}"
         version_keys = [_version_key(scope) for scope in scopes]
         found = cache.get_many([key, *version_keys])
         current = tuple(found.get(k) for k in version_keys)
@@ -193,14 +211,19 @@ class PublicPageCacheMiddleware:
             # Written piece by piece (feeds are), a response would be sent as
             # hundreds of small writes on every hit: store it as one piece.
             response.content = response.content
-            cache.set(key, (current, response), PAGE_TIMEOUT)
+            # Compressed once, kept beside it: hits are not compressed again each time.
+            compressed = compression.gzipped(response)
+            cache.set(key, (current, response, compressed), PAGE_TIMEOUT)
             response["X-Confnotes-Cache"] = "miss"
+            compression.send_gzipped(request, response, compressed)
         return response
 
 
 def _from_entry(request, entry):
-    """The stored page (a copy of it: the cache unpickles each time), or a 304 when the
-    client holds it already (its ETag matches)."""
-    response = get_conditional_response(request, etag=entry[1].get("ETag"), response=entry[1])
+    """The stored page (a copy of it: the cache unpickles each time), gzipped when the
+    client accepts it, or a 304 when the client holds it already (its ETag matches)."""
+    _versions, response, compressed = entry
+    compression.send_gzipped(request, response, compressed)
+    response = get_conditional_response(request, etag=response.get("ETag"), response=response)
     response["X-Confnotes-Cache"] = "hit"
     return response

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from confnotes.views import healthz
+from confnotes.views import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("talks.urls")),
 ]

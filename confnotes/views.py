@@ -1,11 +1,14 @@
 """Project-wide views that belong to no app."""
 
 import logging
+from functools import cache as memoize
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse, JsonResponse
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,18 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+@memoize
+def _favicon_bytes() -> bytes:
+    return (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@require_safe
+@cache_control(public=True, max_age=24 * 60 * 60)
+def favicon(request):
+    """static/favicon.ico at /favicon.ico, where browsers ask for it whatever the page says."""
+    return HttpResponse(_favicon_bytes(), content_type="image/vnd.microsoft.icon")
 
 
 def bench_floor(request):

@@ -149,7 +149,7 @@ def test_stored_pages_carry_the_headers_of_the_middleware_after_the_cache(client
 # notes of talks (the conference page's JSON-LD and tag counts need theirs; a speaker
 # page reads the speaker's aliases).
 @pytest.mark.parametrize(
-    ("kind", "queries"), [("day", 3), ("conference", 5), ("speaker", 4), ("tag", 2)]
+    ("kind", "queries"), [("day", 3), ("conference", 6), ("speaker", 4), ("tag", 2)]
 )
 def test_a_page_rebuilt_from_cached_rows_is_the_page_rendered_whole(
     client, django_assert_num_queries, kind, queries
@@ -305,3 +305,25 @@ def test_a_talk_that_loses_a_tag_leaves_the_related_talks_it_was_in(client):
     leaving.tags.remove("hovercraft")
 
     assert "Leaving talk" not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_a_deploy_that_changes_a_template_reads_no_old_page(settings, tmp_path, monkeypatch):
+    from confnotes import pagecache
+
+    for folder in ("templates", "static", "confnotes", "speakers", "talks"):
+        (tmp_path / folder).mkdir()
+    template = tmp_path / "templates" / "page.html"
+    template.write_text("<h1>{{ title }}</h1>")
+    (tmp_path / "talks" / "tests").mkdir()
+    settings.BASE_DIR = tmp_path
+    monkeypatch.setattr(pagecache, "_entries_prefix", pagecache._entries_prefix.__wrapped__)
+
+    before = pagecache._entries_prefix()
+    (tmp_path / "talks" / "tests" / "test_x.py").write_text("assert True")
+    assert pagecache._entries_prefix() == before  # tests render nothing
+    template.write_text("<h1 class='new'>{{ title }}</h1>")
+    after = pagecache._entries_prefix()
+
+    assert after != before and after.startswith(f"{pagecache.PREFIX}:")
+    # Scope versions are shared by every deploy: an edit expires them all.
+    assert pagecache._version_key("talk:1").startswith(f"{pagecache.PREFIX}:scope:")

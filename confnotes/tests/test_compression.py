@@ -1,0 +1,63 @@
+import gzip
+
+import pytest
+
+from talks.tests.factories import make_day, make_full_day
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"accept-encoding": "gzip, deflate, br"}
+
+
+def test_a_page_is_gzipped_for_a_client_that_accepts_it_miss_and_hit_alike(client):
+    url = make_full_day(5).conference.get_absolute_url()
+    plain = client.get(url)
+
+    miss = client.get(f"{url}?page=1", headers=GZIP)
+    hit = client.get(url, headers=GZIP)
+
+    assert (miss["X-Confnotes-Cache"], hit["X-Confnotes-Cache"]) == ("miss", "hit")
+    for response in (miss, hit):
+        assert response["Content-Encoding"] == "gzip"
+        assert gzip.decompress(response.content) == plain.content
+        assert response["Content-Length"] == str(len(response.content))
+        assert "Accept-Encoding" in response["Vary"]
+    assert hit["ETag"] == f"W/{plain['ETag']}"
+
+
+def test_a_page_is_sent_plain_to_a_client_that_does_not_accept_gzip(client):
+    url = make_day().get_absolute_url()
+    client.get(url, headers=GZIP)  # the miss that stores it
+
+    hit = client.get(url)
+
+    assert hit["X-Confnotes-Cache"] == "hit"
+    assert not hit.has_header("Content-Encoding")
+    assert b"<!doctype html>" in hit.content
+    assert "Accept-Encoding" in hit["Vary"]
+
+
+def test_a_gzipped_hit_answers_304_to_its_own_etag(client):
+    url = make_day().get_absolute_url()
+    first = client.get(url, headers=GZIP)
+
+    again = client.get(url, headers={**GZIP, "if-none-match": first["ETag"]})
+
+    assert first["ETag"].startswith('W/"')
+    assert again.status_code == 304
+
+
+def test_uncached_pages_are_gzipped_too(client):
+    login = client.get("/admin/login/", headers=GZIP)
+    not_found = client.get("/no-such-conference/", headers=GZIP)
+
+    assert "X-Confnotes-Cache" not in login and "X-Confnotes-Cache" not in not_found
+    assert login["Content-Encoding"] == not_found["Content-Encoding"] == "gzip"
+    assert b"<!doctype html>" in gzip.decompress(not_found.content)
+
+
+def test_images_are_not_gzipped(client):
+    response = client.get("/favicon.ico", headers=GZIP)
+
+    assert response.status_code == 200
+    assert not response.has_header("Content-Encoding")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from icalendar import Calendar, Event
 
 from confnotes.paths import slug_path
+from confnotes.text import join_names
 from talks.models import (
     Conference,
     ConferenceOldSlug,
@@ -54,10 +55,7 @@ def _text(value: str) -> str:
 
 
 def _speaker_names(talk) -> str:
-    names = [speaker.name for speaker in talk.listed_speakers()]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return join_names(speaker.name for speaker in talk.listed_speakers())
 
 
 def _timed_talks(talks) -> list[Talk]:

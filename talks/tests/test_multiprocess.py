@@ -215,6 +215,8 @@ def test_talk_renamed_in_another_process_is_shown_by_every_worker(site):
     before = _fetch_many(url)
     assert _statuses(before) == {200: ROUNDS}
     assert all(OLD_TITLE in response.text for response in before)
+    cards_before = {response.content for response in _fetch_many(f"{url}card.png")}
+    assert len(cards_before) == 1  # every worker serves the one card it drew or found
 
     _manage(
         site.env,
@@ -241,6 +243,11 @@ def test_talk_renamed_in_another_process_is_shown_by_every_worker(site):
         f"was renamed in another process ({len(wrong)} not the renamed page; "
         f"statuses {_statuses(after)})"
     )
+    # Its social card is expired with its page: drawn again with the new title.
+    cards_after = _fetch_many(f"{url}card.png")
+    assert _statuses(cards_after) == {200: ROUNDS}
+    drawn = {response.content for response in cards_after}
+    assert len(drawn) == 1 and drawn.isdisjoint(cards_before)
 
 
 def test_conference_unpublished_in_the_admin_is_gone_from_every_worker(site):

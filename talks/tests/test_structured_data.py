@@ -75,7 +75,8 @@ def test_conference_page_has_previews_and_an_event(client):
         'The "Quoted" Conf, Expo Hall, Lisbon, Portugal: 2 talks'
     )
     assert head.meta["og:url"] == url
-    assert head.meta["og:image"] == "http://testserver/media/conferences/logos/quoted.png"
+    # The social card, not the logo (talks/cards.py); JSON-LD keeps the logo.
+    assert head.meta["og:image"] == f"{url}card.png"
     assert head.meta["twitter:card"] == "summary_large_image"
     assert {"rel": "canonical", "href": url} in head.links
     [event] = _json_ld(html)
@@ -185,7 +186,8 @@ def test_speaker_page_has_a_person(client):
     ]
     head = _head(html)
     assert head.meta["og:type"] == "profile"
-    assert head.meta["og:image"] == person["image"]
+    # The social card (talks/cards.py); the photo is the Person's image.
+    assert head.meta["og:image"] == f"http://testserver{speaker.get_absolute_url()}card.png"
 
 
 def test_pages_without_an_image_use_a_summary_card(client):

@@ -1,0 +1,120 @@
+"""Social cards (`og:image`) of conference, day, talk and speaker pages.
+
+A page's card is at its own URL plus `card.png` (`/<conference>/<day>/card.png`):
+a PNG that confnotes/card_image.py draws from what each view here reads. Like
+the calendars, a card shows only what is published; a draft's is a 404 for
+everyone. The card of a page that moved (an old slug) redirects as the page
+does, to the moved page's card.
+
+Cards are drawn on request and kept by the page cache (confnotes/pagecache.py)
+like any public page: their paths give them their page's scope
+(`talks.freshness.page_scopes`), so the edits that expire a page expire its
+card too. The URL carries no version, so browsers and proxies get the page
+cache's `must-revalidate` and ETag, not a long lifetime.
+"""
+
+from django.db.models import Count
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.utils.formats import date_format
+
+from confnotes.card_image import Card, render_card
+from confnotes.text import join_names
+from speakers.models import Speaker
+from talks import views
+from talks.models import Conference, Day, Talk
+
+CARD_FILE = "card.png"
+
+
+def conference_card(request, conference):
+    found = (
+        Conference.objects.published()
+        .only("name", "slug", "start_date", "end_date", "city", "country")
+        .filter(slug=conference)
+        .first()
+    )
+    if found is None:
+        return _moved(views.conference_detail, request, conference=conference)
+    place = ", ".join(part for part in (found.city, found.country) if part)
+    return _png(
+        Card("Conference", found.name, (date_range(found.start_date, found.end_date), place))
+    )
+
+
+def day_card(request, conference, day):
+    found = (
+        Day.objects.published()
+        .select_related("conference")
+        .only("date", "position", "title", "conference__name", "conference__city")
+        .filter(conference__slug=conference, slug=day)
+        .first()
+    )
+    if found is None:
+        return _moved(views.day_detail, request, conference=conference, day=day)
+    title = f"{found.conference.name}, {found.label}"
+    return _png(Card("Day", title, (_date(found.date, "l, j F Y"), found.conference.city)))
+
+
+def talk_card(request, conference, talk):
+    found = (
+        Talk.objects.published()
+        .select_related("conference", "day")
+        .only("title", "kind", "conference__name", "day__date")
+        .with_speakers()
+        .filter(conference__slug=conference, slug=talk)
+        .first()
+    )
+    if found is None:
+        return _moved(views.talk_detail, request, conference=conference, talk=talk)
+    where = f"{found.conference.name} · {_date(found.day.date)}"
+    speakers = join_names(speaker.name for speaker in found.listed_speakers())
+    return _png(Card(found.kind_label, found.title, (where, speakers)))
+
+
+def speaker_card(request, slug):
+    speaker = Speaker.objects.only("name").filter(slug=slug).first()
+    if speaker is None:
+        return _moved(views.speaker_detail, request, slug=slug)
+    talks = Talk.objects.published().filter(talk_speakers__speaker=speaker)
+    counts = talks.aggregate(
+        talks=Count("pk", distinct=True), conferences=Count("conference", distinct=True)
+    )
+    if not counts["talks"]:
+        raise Http404("No published talks by this speaker.")
+    latest = talks.order_by("-day__date", "-pk").values_list("conference__name", flat=True)[0]
+    total = f"{_count(counts['talks'], 'talk')} at {_count(counts['conferences'], 'conference')}"
+    return _png(Card("Speaker", speaker.name, (total, f"Latest: {latest}")))
+
+
+def date_range(start, end) -> str:
+    """“8–10 September 2019”, “30 August – 2 September 2019”, or one date."""
+    if start is None:
+        return ""
+    if end is None or end <= start:
+        return _date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{_date(end)}"
+    if start.year == end.year:
+        return f"{_date(start, 'j F')} – {_date(end)}"
+    return f"{_date(start)} – {_date(end)}"
+
+
+def _date(value, fmt: str = "j F Y") -> str:
+    return date_format(value, fmt)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _png(card: Card) -> HttpResponse:
+    return HttpResponse(render_card(card), content_type="image/png")
+
+
+def _moved(page_view, request, **kwargs):
+    """The card of a page that is not here: where the page's redirect (an old slug) leads,
+    to its card; else a 404, as the page gives."""
+    response = page_view(request, **kwargs)
+    if response.status_code != 301:
+        raise Http404("No such page.")  # staff see drafts' pages, never their cards
+    return HttpResponsePermanentRedirect(response["Location"].partition("?")[0] + CARD_FILE)

@@ -50,7 +50,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: anonymous GETs of public pages come from the shared cache
+    # First: gzip for every text response, the page cache's hits included
+    # (confnotes/compression.py); the cache keeps a compressed copy of each page.
+    "confnotes.compression.GZipTextMiddleware",
+    # Then anonymous GETs of public pages come from the shared cache
     # (confnotes/pagecache.py), stored with the headers the others below set.
     "confnotes.pagecache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -249,7 +252,12 @@ SECURE_CSP = {
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "https:", "data:"],
-    "frame-src": ["https://www.youtube-nocookie.com"],
+    # The video players a talk page embeds, once its reader asks (see talks/video.py).
+    "frame-src": [
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+        "https://archive.org",
+    ],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],

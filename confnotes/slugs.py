@@ -10,7 +10,7 @@ from django.utils.text import slugify
 RESERVED_ROOT_SLUGS = frozenset(
     {
         "accounts", "admin", "api", "conferences", "feeds", "healthz", "media",
-        "robots.txt", "search", "sitemap.xml", "speakers", "static", "tags",
+        "robots.txt", "search", "series", "sitemap.xml", "speakers", "static", "tags",
         "favicon.ico",
     }
 )  # fmt: skip

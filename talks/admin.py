@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils.html import format_html, format_html_join
@@ -8,6 +10,7 @@ from speakers.models import Speaker
 from talks.freshness import publication_changed
 from talks.models import Conference, Day, Link, LinkCheck, Note, Talk, TalkSpeaker
 from talks.search import search_index_conferences, search_index_talks
+from talks.timestamps import format_time_code, parse_time_code
 
 
 def markdown_preview(field_name: str, label: str):
@@ -57,6 +60,38 @@ class PublishActionsMixin:
         self.message_user(request, f"Unpublished {updated} item(s).")
 
 
+class NoteInline(admin.StackedInline):
+    """Notes written on the page of what they are about; see `NoteAuthorMixin`."""
+
+    model = Note
+    fields = ["author", "author_name", "body", "body_preview", "published"]
+    readonly_fields = ["body_preview"]
+    body_preview = markdown_preview("body", "Note as published")
+    extra = 0
+    autocomplete_fields = ["author"]
+
+
+class DayNoteInline(NoteInline):
+    fk_name = "day"
+
+
+class ConferenceNoteInline(NoteInline):
+    fk_name = "conference"
+    verbose_name = "note on the whole conference"
+    verbose_name_plural = "notes on the whole conference"
+
+
+class NoteAuthorMixin:
+    """A note written in an inline is by whoever saves it, unless it names its author."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Note:
+            for note_form in formset.forms:
+                if note_form.has_changed() and not note_form.instance.author_id:
+                    note_form.instance.author = request.user
+        super().save_formset(request, form, formset, change)
+
+
 class DayInline(admin.TabularInline):
     # No slug here: new days get theirs on save, and several blank slugs in one
     # formset would trip the (conference, slug) uniqueness check.
@@ -67,13 +102,13 @@ class DayInline(admin.TabularInline):
 
 
 @admin.register(Conference)
-class ConferenceAdmin(PublishActionsMixin, admin.ModelAdmin):
+class ConferenceAdmin(NoteAuthorMixin, PublishActionsMixin, admin.ModelAdmin):
     list_display = ["name", "series", "start_date", "city", "published", "day_count"]
     list_filter = ["published", ("start_date", admin.DateFieldListFilter), "series", "source"]
     search_fields = ["name", "series", "city"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
-    inlines = [DayInline]
+    inlines = [DayInline, ConferenceNoteInline]
     readonly_fields = ["recap_preview", "source", "external_id"]
     recap_preview = markdown_preview("recap", "Recap as published")
     fieldsets = [
@@ -100,16 +135,8 @@ class TalkInline(admin.TabularInline):
     ordering = ["position", "start_time", "pk"]
 
 
-class DayNoteInline(admin.StackedInline):
-    model = Note
-    fk_name = "day"
-    fields = ["author", "author_name", "body", "published"]
-    extra = 0
-    autocomplete_fields = ["author"]
-
-
 @admin.register(Day)
-class DayAdmin(PublishActionsMixin, admin.ModelAdmin):
+class DayAdmin(NoteAuthorMixin, PublishActionsMixin, admin.ModelAdmin):
     list_display = ["__str__", "date", "position", "title", "published"]
     list_filter = ["published", "conference"]
     list_select_related = ["conference"]
@@ -119,7 +146,8 @@ class DayAdmin(PublishActionsMixin, admin.ModelAdmin):
     readonly_fields = ["summary_preview"]
     summary_preview = markdown_preview("summary", "Summary as published")
     fields = [
-        "conference", "date", "position", "title", "slug", "published", "summary", "summary_preview",
+        "conference", "date", "position", "title", "slug", "published", "in_order",
+        "summary", "summary_preview",
     ]  # fmt: skip
     ordering = ["-date", "position"]
 
@@ -139,18 +167,31 @@ class LinkInline(admin.TabularInline):
     ordering = ["position", "pk"]
 
 
-class TalkNoteInline(admin.StackedInline):
-    model = Note
+class TalkNoteInline(NoteInline):
     fk_name = "talk"
-    fields = ["author", "author_name", "body", "body_preview", "published"]
-    readonly_fields = ["body_preview"]
-    body_preview = markdown_preview("body", "Note as published")
     extra = 1
-    autocomplete_fields = ["author"]
+
+
+class TimeCodeField(forms.IntegerField):
+    """Seconds into a recording, typed as the video shows them: "9:29", "1:02:03" (or 569)."""
+
+    widget = forms.TextInput(attrs={"size": 8, "placeholder": "m:ss"})
+    default_error_messages = {"invalid": "Enter a time such as 9:29 or 1:02:03, or seconds."}
+
+    def prepare_value(self, value):
+        return format_time_code(value) if isinstance(value, int) else value
+
+    def to_python(self, value):
+        if value in self.empty_values or not str(value).strip():
+            return None
+        seconds = parse_time_code(str(value))
+        if seconds is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return seconds
 
 
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(NoteAuthorMixin, admin.ModelAdmin):
     list_display = ["title", "conference", "day_label", "kind", "start_time", "room"]
     list_filter = ["kind", ("conference", admin.RelatedOnlyFieldListFilter), "day__date"]
     list_select_related = ["conference", "day"]
@@ -166,34 +207,39 @@ class TalkAdmin(admin.ModelAdmin):
             {"fields": ["position", "start_time", "duration", "room", "track", "language"]},
         ),
         ("Abstract", {"fields": ["abstract", "abstract_preview"]}),
-        ("Slides and video", {"fields": ["slides_url", "video_url"]}),
+        ("Slides and video", {"fields": ["slides_url", "video_url", ("video_start", "video_end")]}),
         ("Import", {"fields": ["source", "external_id"], "classes": ["collapse"]}),
     ]
+
+    time_code_help = {
+        "video_start": "Where this item starts in the recording (a lightning talk in a "
+        "session's video): 9:29, 1:02:03 or seconds.",
+        "video_end": "Where it ends, when the recording goes on after it.",
+    }
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.time_code_help:
+            kwargs.update(form_class=TimeCodeField, help_text=self.time_code_help[db_field.name])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="day", ordering="day__date")
     def day_label(self, obj):
         return obj.day.label
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Note:
-            for note_form in formset.forms:
-                if note_form.has_changed() and not note_form.instance.author_id:
-                    note_form.instance.author = request.user
-        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Note)
 class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
     list_display = ["__str__", "byline_column", "published", "published_at", "updated"]
     list_filter = ["published", ("talk__conference", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["talk", "day__conference", "author"]
+    list_select_related = ["talk", "day__conference", "conference", "author"]
     search_fields = ["body", "talk__title", "author__username", "author_name"]
-    autocomplete_fields = ["talk", "day", "author"]
+    autocomplete_fields = ["talk", "day", "conference", "author"]
     readonly_fields = ["body_preview", "published_at"]
     body_preview = markdown_preview("body", "Note as published")
     fields = [
         "talk",
         "day",
+        "conference",
         "author",
         "author_name",
         "body",

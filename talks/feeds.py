@@ -83,7 +83,9 @@ class NotesFeed(Feed):
     def items(self, obj=None):
         return (
             self.notes(obj)
-            .select_related("talk__conference", "talk__day", "day__conference", "author")
+            .select_related(
+                "talk__conference", "talk__day", "day__conference", "conference", "author"
+            )
             .prefetch_related(tags_prefetch("talk__"))
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
@@ -91,7 +93,9 @@ class NotesFeed(Feed):
     def item_title(self, note):
         if note.talk_id:
             return f"{note.talk.title} ({note.talk.conference.name})"
-        return f"{note.day.conference.name}, {note.day.label}"
+        if note.day_id:
+            return f"{note.day.conference.name}, {note.day.label}"
+        return note.conference.name
 
     def item_description(self, note):
         # Atom's summary is typed html: the plain text is escaped once more, or
@@ -123,7 +127,7 @@ class NotesFeed(Feed):
 
 
 class ConferenceNotesFeed(NotesFeed):
-    """Published notes of one conference, on its talks and its days."""
+    """Published notes of one conference: on its talks, its days and the whole of it."""
 
     def __call__(self, request, *args, **kwargs):
         try:
@@ -145,14 +149,16 @@ class ConferenceNotesFeed(NotesFeed):
         return f"{conference.name}: notes · confnotes"
 
     def subtitle(self, conference):
-        return f"Write-ups of the talks and days of {conference.name}."
+        return f"Write-ups of {conference.name}, its talks and its days."
 
     def link(self, conference):
         return conference.get_absolute_url()
 
     def notes(self, conference):
         return Note.objects.published().filter(
-            Q(talk__conference=conference) | Q(day__conference=conference)
+            Q(talk__conference=conference)
+            | Q(day__conference=conference)
+            | Q(conference=conference)
         )
 
 

@@ -39,6 +39,7 @@ _SLUG_SCOPES = {"speakers": "speaker", "tags": "tag"}
 _ROOT_SCOPES = {
     "": "home",
     "conferences": "conferences",
+    "series": "conferences",
     "search": "search",
     "feeds": "notes",
     "robots.txt": "sitemap",
@@ -58,7 +59,7 @@ IMPORT_SCOPES_LIMIT = 2000
 
 # The query parameters pages read. A query with any other is answered, never stored:
 # it would only fill the cache with copies of the same page.
-_PAGE_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag"})
+_PAGE_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag", "language"})
 
 
 def page_scopes(request) -> list[str] | None:
@@ -119,6 +120,8 @@ def note_changed(sender, instance, **kwargs) -> None:
     scopes = talk_scopes(list(talks)) if talks else set()
     if instance.day_id:
         scopes |= conference_scopes(Day.objects.filter(pk=instance.day_id).values("conference"))
+    if instance.conference_id:
+        scopes |= conference_scopes([instance.conference_id])
     expire(scopes | set(NOTE_LISTS))
 
 

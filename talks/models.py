@@ -3,8 +3,9 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
@@ -22,7 +23,7 @@ from confnotes.slugs import (
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
 from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
-from talks.video import youtube_embed_url
+from talks.video import player_host, player_url, video_url_at
 
 
 class MarkdownMixin:
@@ -185,6 +186,11 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
         return self.start_date.year if self.start_date else None
 
     @property
+    def series_slug(self) -> str:
+        """The slug of the series page, /series/<slug>/ ("" without a series)."""
+        return slugify(self.series)
+
+    @property
     def place(self) -> str:
         return ", ".join(part for part in (self.venue, self.city, self.country) if part)
 
@@ -245,6 +251,12 @@ class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
     summary = models.TextField(blank=True, help_text="The day's own introduction, in Markdown.")
     summary_html = models.TextField(blank=True, editable=False)
     published = models.BooleanField(default=True, help_text="Drafts are visible to staff only.")
+    in_order = models.BooleanField(
+        "in program order",
+        default=True,
+        help_text="The items are listed in the order they happened. Untick when no source "
+        "gives the order (pyvideo has recording dates only): the page then says so.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -466,6 +478,21 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     tags = TaggableManager(through=TaggedTalk, blank=True)
     slides_url = models.URLField("slides", max_length=500, blank=True)
     video_url = models.URLField("video", max_length=500, blank=True)
+    # Whole seconds, not a DurationField: every consumer (player parameters,
+    # `t=` links, schema.org's startOffset) speaks seconds.
+    video_start = models.PositiveIntegerField(
+        "starts at",
+        null=True,
+        blank=True,
+        help_text="Where this item starts in the recording, in seconds "
+        "(a lightning talk in a session's video).",
+    )
+    video_end = models.PositiveIntegerField(
+        "ends at",
+        null=True,
+        blank=True,
+        help_text="Where this item ends in the recording, in seconds.",
+    )
     source = models.CharField(max_length=20, choices=Source, blank=True, default="")
     external_id = models.CharField(max_length=200, blank=True, default="")
     extra = models.JSONField(
@@ -488,10 +515,10 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         indexes = [
             models.Index(fields=["day", "position", "start_time"], name="talk_day_order"),
             models.Index(fields=["kind"], name="talk_kind"),
-            # Search facets count matches per conference and kind: read from
-            # this index, not from the talks' wide rows (at 1,900 matches, 2.9
-            # ms to 0.7 ms on SQLite).
-            models.Index(fields=["id", "conference", "kind"], name="talk_facets"),
+            # Search facets count matches per conference, kind and language: read
+            # from this index, not from the talks' wide rows (at 1,900 matches,
+            # 2.9 ms to 0.7 ms on SQLite).
+            models.Index(fields=["id", "conference", "kind", "language"], name="talk_facets"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["conference", "slug"], name="talk_unique_slug"),
@@ -499,6 +526,13 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
                 fields=["source", "external_id"],
                 condition=~Q(external_id=""),
                 name="talk_unique_source_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(video_end__isnull=True)
+                | Q(video_start__isnull=True, video_end__gt=0)
+                | Q(video_end__gt=F("video_start")),
+                name="talk_video_end_after_start",
+                violation_error_message="The video's end must come after its start.",
             ),
         ]
 
@@ -527,8 +561,29 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
 
     @property
     def video_embed_url(self) -> str:
-        """A privacy-enhanced player address when the video is on YouTube, else ""."""
-        return youtube_embed_url(self.video_url)
+        """The player of the talk's video, from the talk's start to its end; "" when its
+        archive is not one we embed."""
+        return player_url(self.video_url, start=self.video_start, end=self.video_end)
+
+    @property
+    def video_player_host(self) -> str:
+        """Whose player `video_embed_url` is ("YouTube"), for the reader to know."""
+        return player_host(self.video_url)
+
+    @property
+    def video_link(self) -> str:
+        """The talk's video, opened where the talk starts in the recording."""
+        if self.video_start:
+            return video_url_at(self.video_url, self.video_start) or self.video_url
+        return self.video_url
+
+    def render_markdown(self):
+        # Time codes in the abstract (a chapter list) link into the talk's video.
+        render_markdown_fields(
+            self,
+            self.markdown_fields,
+            extensions=timestamp_extensions(self.video_url, self.abstract),
+        )
 
     def listed_speakers(self) -> list:
         """The talk's speakers in program order, as `with_speakers()` prefetched them."""
@@ -673,9 +728,11 @@ class Link(models.Model):
 class NoteQuerySet(PublicQuerySet):
     @staticmethod
     def public_rule(path: str = "") -> Q:
-        """Published notes about a public talk or a public day."""
+        """Published notes about a public talk, day or conference."""
         return Q(**{f"{path}published": True}) & (
-            TalkQuerySet.public_rule(f"{path}talk__") | DayQuerySet.public_rule(f"{path}day__")
+            TalkQuerySet.public_rule(f"{path}talk__")
+            | DayQuerySet.public_rule(f"{path}day__")
+            | ConferenceQuerySet.public_rule(f"{path}conference__")
         )
 
     def rerender(self, *, batch_size: int = 500) -> int:
@@ -697,7 +754,7 @@ class NoteManager(models.Manager.from_queryset(NoteQuerySet)):
 
 
 class Note(MarkdownMixin, models.Model):
-    """A write-up of a talk or of a day by one author, in Markdown."""
+    """A write-up of a talk, a day or a whole conference by one author, in Markdown."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     talk = models.ForeignKey(
@@ -705,6 +762,14 @@ class Note(MarkdownMixin, models.Model):
     )
     day = models.ForeignKey(
         Day, on_delete=models.CASCADE, related_name="notes", null=True, blank=True
+    )
+    conference = models.ForeignKey(
+        Conference,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        null=True,
+        blank=True,
+        help_text="For notes on the whole conference, such as closing take-aways.",
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -738,21 +803,30 @@ class Note(MarkdownMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(talk__isnull=False) & Q(day__isnull=True))
-                | (Q(talk__isnull=True) & Q(day__isnull=False)),
-                name="note_of_talk_or_day",
-                violation_error_message="A note is about either a talk or a day: choose one.",
+                condition=(Q(talk__isnull=False) & Q(day__isnull=True) & Q(conference__isnull=True))
+                | (Q(talk__isnull=True) & Q(day__isnull=False) & Q(conference__isnull=True))
+                | (Q(talk__isnull=True) & Q(day__isnull=True) & Q(conference__isnull=False)),
+                name="note_has_one_subject",
+                violation_error_message=(
+                    "A note is about one talk, one day or one conference: choose one."
+                ),
             ),
         ]
 
     def __str__(self):
-        subject = self.talk or self.day
-        return f"Note by {self.byline} on {subject}"
+        return f"Note by {self.byline} on {self.subject}"
 
     def natural_key(self):
         return (str(self.uid),)
 
-    natural_key.dependencies = ["talks.talk", "talks.day"]
+    natural_key.dependencies = ["talks.talk", "talks.day", "talks.conference"]
+
+    @property
+    def subject(self):
+        """The talk, day or conference the note is about."""
+        if self.talk_id:
+            return self.talk
+        return self.day if self.day_id else self.conference
 
     @property
     def byline(self) -> str:
@@ -763,8 +837,7 @@ class Note(MarkdownMixin, models.Model):
         return "Anonymous"
 
     def get_absolute_url(self):
-        subject = self.talk if self.talk_id else self.day
-        return f"{subject.get_absolute_url()}#note-{self.uid}"
+        return f"{self.subject.get_absolute_url()}#note-{self.uid}"
 
     def render_markdown(self):
         # `[12:34]` in a note about a talk links to that moment of its video.

@@ -22,6 +22,7 @@ import unicodedata
 import weakref
 from dataclasses import dataclass, field
 
+from django.conf.locale import LANG_INFO
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils.html import escape
@@ -399,6 +400,7 @@ def on_post_migrate(sender, using="default", **kwargs):
 
 
 _SLUG = re.compile(r"[-\w]{1,200}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})?")
 
 
 @dataclass(frozen=True)
@@ -407,6 +409,7 @@ class SearchFilters:
     year: int | None = None
     kind: str = ""
     tag: str = ""
+    language: str = ""
 
     @classmethod
     def from_query(cls, params) -> "SearchFilters":
@@ -415,6 +418,7 @@ class SearchFilters:
         tag = params.get("tag", "")
         kind = params.get("kind", "")
         year = params.get("year", "")
+        language = params.get("language", "")
         return cls(
             conference=conference if _SLUG.fullmatch(conference) else "",
             year=int(year)
@@ -422,6 +426,7 @@ class SearchFilters:
             else None,
             kind=kind if kind in Kind.values else "",
             tag=tag if _SLUG.fullmatch(tag) else "",
+            language=language if _LANGUAGE.fullmatch(language) else "",
         )
 
     def as_params(self) -> dict[str, str]:
@@ -430,6 +435,7 @@ class SearchFilters:
             "year": str(self.year) if self.year else "",
             "kind": self.kind,
             "tag": self.tag,
+            "language": self.language,
         }
         return {key: value for key, value in params.items() if value}
 
@@ -519,7 +525,9 @@ class _Backend:
             self.year_sql = "to_char(fc.start_date, 'YYYY')"
         else:
             raise NotImplementedError(f"Search does not support {vendor}.")
-        self.needs_talk = bool(filters.conference or filters.year or filters.kind)
+        self.needs_talk = bool(
+            filters.conference or filters.year or filters.kind or filters.language
+        )
         self.needs_conference = bool(filters.conference or filters.year)
         self._filter(filters)
 
@@ -533,6 +541,9 @@ class _Backend:
         if filters.kind:
             self.where.append("t.kind = %s")
             self.params.append(filters.kind)
+        if filters.language:
+            self.where.append("t.language = %s")
+            self.params.append(filters.language)
         if filters.tag:
             self.where.append(
                 f"EXISTS (SELECT 1 FROM {TAGGED_TABLE} ft JOIN {TAG_TABLE} fg "
@@ -545,10 +556,11 @@ class _Backend:
         return "WITH " + ", ".join([*self.ctes, *ctes]) + " "
 
     def _matches(self, *, talk: bool) -> str:
-        """The matching talks, each with its rank and, with `talk`, its conference and kind.
+        """The matching talks, each with its rank and, with `talk`, its conference, kind
+        and language.
 
         Talks and conferences are joined only when a query needs them: each join costs a
-        lookup per match. A talk's conference and kind are read from the talk_facets
+        lookup per match. A talk's conference, kind and language are read from the talk_facets
         index, which SQLite picks over the table only with statistics.
         """
         columns = f"{self.id_col} AS id, {self.rank} AS rank"
@@ -557,7 +569,7 @@ class _Backend:
             indexed_by = " INDEXED BY talk_facets" if self.vendor == "sqlite" else ""
             sql += f" JOIN {TALK_TABLE} t{indexed_by} ON t.id = {self.id_col}"
         if talk:
-            columns += ", t.conference_id, t.kind"
+            columns += ", t.conference_id, t.kind, t.language"
         if self.needs_conference:
             sql += f" JOIN {CONFERENCE_TABLE} c ON c.id = t.conference_id"
         return f"SELECT {columns} {sql} WHERE {' AND '.join(self.where)}"
@@ -566,9 +578,9 @@ class _Backend:
         """The queries of a page's results but its excerpts, as (sql, params) to run in turn.
 
         Each reads the matches `m` and returns rows of (section, id, slug, name, year,
-        kind, n), the section being one of
-        - "facet": matches per (conference, kind), with the conference's slug, name and
-          year: the total, and the conference, year and kind facets;
+        kind, language, n), the section being one of
+        - "facet": matches per (conference, kind, language), with the conference's slug,
+          name and year: the total, and the conference, year, kind and language facets;
         - "tag": the most frequent tags among the matches, with their counts;
         - "hit": the talks of the page, `n` their place on it.
 
@@ -580,18 +592,19 @@ class _Backend:
         slower there.
         """
         facets = (
-            f"SELECT 'facet', x.conference_id, fc.slug, fc.name, {self.year_sql}, x.kind, x.n "
-            "FROM (SELECT conference_id, kind, COUNT(*) AS n FROM m "
-            f"GROUP BY conference_id, kind) x JOIN {CONFERENCE_TABLE} fc ON fc.id = x.conference_id"
+            f"SELECT 'facet', x.conference_id, fc.slug, fc.name, {self.year_sql}, x.kind, "
+            "x.language, x.n FROM (SELECT conference_id, kind, language, COUNT(*) AS n FROM m "
+            "GROUP BY conference_id, kind, language) x "
+            f"JOIN {CONFERENCE_TABLE} fc ON fc.id = x.conference_id"
         )
         tags = (
-            "SELECT 'tag', x.tag_id, tg.slug, tg.name, NULL, NULL, x.n "
+            "SELECT 'tag', x.tag_id, tg.slug, tg.name, NULL, NULL, NULL, x.n "
             f"FROM (SELECT tt.tag_id, COUNT(*) AS n FROM m JOIN {TAGGED_TABLE} tt "
             "ON tt.content_object_id = m.id GROUP BY tt.tag_id ORDER BY n DESC, tt.tag_id "
             f"LIMIT %s) x JOIN {TAG_TABLE} tg ON tg.id = x.tag_id"
         )
         hits = (
-            "SELECT 'hit', id, NULL, NULL, NULL, NULL, "
+            "SELECT 'hit', id, NULL, NULL, NULL, NULL, NULL, "
             f"ROW_NUMBER() OVER (ORDER BY rank {self.rank_direction}, id) "
             f"FROM (SELECT id, rank FROM m ORDER BY rank {self.rank_direction}, id "
             "LIMIT %s OFFSET %s) page"
@@ -601,7 +614,7 @@ class _Backend:
             matches = f"m AS MATERIALIZED ({self._matches(talk=True)})"
             sql = self._with(matches) + " UNION ALL ".join([facets, tags, hits])
             return [(sql, [*match_params, TAG_FACET_SIZE, limit, offset])]
-        # (sql, its own parameters, whether it reads the talk's conference and kind)
+        # (sql, its own parameters, whether it reads the talk's conference, kind and language)
         sections = [
             (facets, [], True),
             (tags, [TAG_FACET_SIZE], False),
@@ -672,7 +685,7 @@ def search_talks(
     results.total = sum(n for *_, n in rows["facet"])
     results.facets = _facets(rows["facet"])
     tags = sorted(rows["tag"], key=lambda row: (-row[-1], row[2]))
-    results.facets["tag"] = [FacetValue(slug, name, n) for _id, slug, name, _, _, n in tags]
+    results.facets["tag"] = [FacetValue(slug, name, n) for _id, slug, name, *_, n in tags]
     ids = [talk_id for talk_id, *_ in sorted(rows["hit"], key=lambda row: row[-1])]
     if not ids:  # a page past the last
         return results
@@ -701,7 +714,8 @@ def _facets(rows) -> dict[str, list[FacetValue]]:
     conferences: dict[str, FacetValue] = {}
     years: dict[int, int] = {}
     kinds: dict[str, int] = {}
-    for _conference_id, slug, name, year, kind, count in rows:
+    languages: dict[str, int] = {}
+    for _conference_id, slug, name, year, kind, language, count in rows:
         if slug in conferences:
             conferences[slug].count += count
         else:
@@ -709,6 +723,8 @@ def _facets(rows) -> dict[str, list[FacetValue]]:
         if year:
             years[int(year)] = years.get(int(year), 0) + count
         kinds[kind] = kinds.get(kind, 0) + count
+        if language:
+            languages[language] = languages.get(language, 0) + count
     labels = dict(Kind.choices)
     return {
         "conference": sorted(conferences.values(), key=lambda f: (-f.count, f.label))[
@@ -721,7 +737,17 @@ def _facets(rows) -> dict[str, list[FacetValue]]:
             (FacetValue(kind, labels.get(kind, kind), n) for kind, n in kinds.items()),
             key=lambda f: (-f.count, f.label),
         ),
+        "language": sorted(
+            (FacetValue(code, language_name(code), n) for code, n in languages.items()),
+            key=lambda f: (-f.count, f.label),
+        ),
     }
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code as talks store it ("de" → "German"), else the code."""
+    info = LANG_INFO.get(code) or LANG_INFO.get(code.split("-")[0].lower()) or {}
+    return info.get("name", code)
 
 
 # ---------------------------------------------------------------------------

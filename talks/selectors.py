@@ -11,9 +11,10 @@ from collections import Counter
 from itertools import groupby
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, Max, Min, Q, prefetch_related_objects
 from django.http import Http404
 from django.template import engines
+from django.utils.text import slugify
 from markupsafe import Markup
 from taggit.models import Tag
 
@@ -122,7 +123,7 @@ def tag_counts(talks) -> list[tuple[Tag, int]]:
 def home_page() -> dict:
     notes = (
         Note.objects.published()
-        .select_related("talk__conference", "talk__day", "day__conference", "author")
+        .select_related("talk__conference", "talk__day", "day__conference", "conference", "author")
         .order_by("-published_at", "-pk")[:10]
     )
     conferences = Conference.objects.published().for_list().order_by("-start_date", "name")
@@ -156,6 +157,43 @@ def archive_page(*, staff: bool, year: int | None, number) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# Series: the editions of a conference across years
+
+
+def _series(staff: bool) -> list[dict]:
+    """Every series with its conferences' count and first and last years, A-Z, each
+    with the `slug` of its page; two names with one slug share a page."""
+    rows = (
+        Conference.objects.visible(staff=staff)
+        .exclude(series="")
+        .values("series")
+        .annotate(count=Count("pk"), first=Min("start_date"), last=Max("start_date"))
+        .order_by("series")
+    )
+    audience = "staff" if staff else "public"
+    series = remember(f"series:{audience}", ["conferences"], lambda: list(rows))
+    return [{**row, "slug": slugify(row["series"])} for row in series]
+
+
+def series_list_page(*, staff: bool) -> dict:
+    return {"series_list": [row for row in _series(staff) if row["slug"]]}
+
+
+def series_page(slug: str, *, staff: bool) -> dict | None:
+    """The conferences of the series `slug`, latest first; None when there is none."""
+    names = [row["series"] for row in _series(staff) if row["slug"] == slug]
+    if not names:
+        return None
+    conferences = (
+        Conference.objects.visible(staff=staff)
+        .for_list()
+        .filter(series__in=names)
+        .order_by("-start_date", "name", "pk")
+    )
+    return {"series": names[0], "slug": slug, "conferences": _with_talk_counts(conferences)}
+
+
+# ---------------------------------------------------------------------------
 # Conference, day, talk
 
 
@@ -183,8 +221,10 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     talks_by_day = {day.pk: [] for day in days}
     for talk in with_rows(talks):
         talks_by_day[talk.day_id].append(talk)
+    notes = Note.objects.visible(staff=staff).filter(conference=conference).select_related("author")
     return {
         "conference": conference,
+        "notes": list(notes),
         "days": [(day, talks_by_day[day.pk]) for day in days],
         "talk_count": len(talks),
         "tag_counts": tag_counts(talks)[:40],
@@ -197,7 +237,8 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
     days = list(
         Day.objects.visible(staff=staff)
         .select_related("conference")
-        .defer("conference__recap", "conference__recap_html", "conference__extra")
+        # Not its `extra`: the JSON-LD's times read the time zone there.
+        .defer("conference__recap", "conference__recap_html")
         .filter(conference__slug=conference_slug)
     )
     index = next((i for i, day in enumerate(days) if day.slug == day_slug), None)
@@ -211,17 +252,21 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
     day_notes = None  # read with the items' notes when an item is rendered
 
     def items_of(missing: list) -> list:
-        """The items of talks not in the cache, in full; the day's own notes too."""
+        """(noted, HTML) of talks not in the cache: an item with notes in full, one without
+        as a line of the program. The day's own notes are read with theirs."""
         nonlocal day_notes
         day_notes = []
         prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
         notes_by_talk = {talk.pk: [] for talk in missing}
         for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
             (day_notes if note.day_id else notes_by_talk[note.talk_id]).append(note)
-        day_item = template_macros().day_item
+        macros = template_macros()
+        items = []
         for talk in missing:
             talk.page_notes = notes_by_talk[talk.pk]
-        return [day_item(talk, current) for talk in missing]
+            macro = macros.day_item if talk.page_notes else macros.day_line
+            items.append((bool(talk.page_notes), str(macro(talk, current))))
+        return items
 
     if staff:  # staff see drafts: none of their items is kept
         items = items_of(talks)
@@ -229,15 +274,22 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
         items = remember_many(
             talks, name=lambda talk: f"day-item:{talk.pk}", scopes=talk_row_scopes, compute=items_of
         )
-        items = [Markup(item) for item in items]  # our own rendered HTML
     if day_notes is None:  # every item came from the cache
         day_notes = list(notes.filter(day=current))
+    # Runs of items as the page prints them: a noted item alone, items without notes
+    # together as one list of lines.
+    program = []
+    for noted, group in groupby(items, key=lambda item: item[0]):
+        html = [Markup(item) for _noted, item in group]  # our own rendered HTML
+        program += [(True, [item]) for item in html] if noted else [(False, html)]
     return {
         "conference": current.conference,
         "day": current,
         "days": days,
         "talks": talks,
-        "items": items,
+        "program": program,
+        "contents": [talk for talk, (noted, _html) in zip(talks, items, strict=True) if noted],
+        "timed": any(talk.start_time for talk in talks),
         "day_notes": day_notes,
         "previous_day": days[index - 1] if index > 0 else None,
         "next_day": days[index + 1] if index + 1 < len(days) else None,

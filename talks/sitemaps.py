@@ -1,12 +1,12 @@
 """For crawlers: the sitemap of every published page, and robots.txt.
 
-`/sitemap.xml` is an index of one sitemap per kind of page (conferences, days,
-talks, speakers, tags), each split into pages of `PAGE_SIZE` entries, so the
+`/sitemap.xml` is an index of one sitemap per kind of page (conferences, series,
+days, talks, speakers, tags), each split into pages of `PAGE_SIZE` entries, so the
 whole pyvideo archive stays far below the protocol's limits per file. Only
 public pages are listed: published conferences and days, their talks, speakers
 with at least one public talk, tags on at least one public talk.
 
-Query counts: the index counts each section (five queries, whatever the
+Query counts: the index counts each section (six queries, whatever the
 archive's size); a section page counts its section and fetches one page.
 """
 
@@ -14,6 +14,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
@@ -49,6 +50,23 @@ _LAST_NOTE = Max("notes__updated", filter=NoteQuerySet.public_rule("notes__"))
 class ConferenceSitemap(_Section):
     def items(self):
         return Conference.objects.published().only("slug", "updated").order_by("pk")
+
+
+class SeriesSitemap(_Section):
+    def items(self):
+        return (
+            Conference.objects.published()
+            .exclude(series="")
+            .values("series")
+            .annotate(updated=Max("updated"))
+            .order_by("series")
+        )
+
+    def lastmod(self, row):
+        return row["updated"]
+
+    def location(self, row):
+        return slug_path("talks:series_detail", slug=slugify(row["series"]))
 
 
 class DaySitemap(_Section):
@@ -93,6 +111,7 @@ class TagSitemap(_Section):
 
 SITEMAPS = {
     "conferences": ConferenceSitemap,
+    "series": SeriesSitemap,
     "days": DaySitemap,
     "talks": TalkSitemap,
     "speakers": SpeakerSitemap,

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from confnotes.markdown import html_to_text
-from talks.video import youtube_id
+from talks.video import player_url, youtube_id
 
 SCHEMA_CONTEXT = "https://schema.org"
 DESCRIPTION_CHARS = 300
@@ -126,8 +126,59 @@ def conference_event(conference, talks, *, absolute) -> dict:
     )
 
 
+def day_event(day, talks, *, absolute) -> dict:
+    """schema.org Event of a conference day, its items (fetched without speakers) as
+    sub-events: each names its talk page, where its speakers are."""
+    conference = day.conference
+    tz = conference_timezone(conference)
+    return _drop_empty(
+        {
+            "@context": SCHEMA_CONTEXT,
+            "@type": "Event",
+            "name": f"{conference.name}, {day.label}",
+            "url": absolute(day.get_absolute_url()),
+            "startDate": day.date,
+            "endDate": day.date,
+            "description": plain_text(day.summary_html),
+            "location": _place(conference),
+            "superEvent": {
+                "@type": "Event",
+                "name": conference.name,
+                "url": absolute(conference.get_absolute_url()),
+            },
+            "subEvent": [
+                _drop_empty(
+                    {
+                        "@type": "Event",
+                        "name": talk.title,
+                        "url": absolute(talk.get_absolute_url()),
+                        "startDate": (talk_times(talk, day.date, tz)[0] or day.date),
+                    }
+                )
+                for talk in talks
+            ],
+        }
+    )
+
+
+def _clip(talk) -> dict | None:
+    """The talk as a schema.org Clip of its recording, when it starts or ends inside it."""
+    if not talk.video_start and talk.video_end is None:
+        return None
+    return _drop_empty(
+        {
+            "@type": "Clip",
+            "name": talk.title,
+            "startOffset": talk.video_start or 0,
+            "endOffset": talk.video_end,
+            "url": talk.video_link,
+        }
+    )
+
+
 def talk_structured_data(talk, *, absolute) -> list[dict]:
-    """schema.org Event of a talk, and a VideoObject when it has a video."""
+    """schema.org Event of a talk, and a VideoObject when it has a video (with the talk as
+    a Clip of it when the talk is a part of a longer recording)."""
     conference, day = talk.conference, talk.day
     start, end = talk_times(talk, day.date, conference_timezone(conference))
     url = absolute(talk.get_absolute_url())
@@ -162,7 +213,8 @@ def talk_structured_data(talk, *, absolute) -> list[dict]:
                     "name": talk.title,
                     "description": description or f"Video of “{talk.title}” at {conference.name}.",
                     "url": talk.video_url,
-                    "embedUrl": talk.video_embed_url,
+                    "embedUrl": player_url(talk.video_url),  # the whole recording
+                    "hasPart": _clip(talk),
                     "thumbnailUrl": f"https://i.ytimg.com/vi/{video}/hqdefault.jpg"
                     if video
                     else None,

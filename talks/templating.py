@@ -23,6 +23,13 @@ def conference_json_ld(context, conference, days):
 
 
 @pass_context
+def day_json_ld(context, day, talks):
+    """JSON-LD Event of a day page, its items as sub-events."""
+    data = structured_data.day_event(day, talks, absolute=_absolute(context))
+    return structured_data.json_ld_script(data)
+
+
+@pass_context
 def talk_json_ld(context, talk):
     """JSON-LD Event of a talk page, and its VideoObject when it has a video."""
     items = structured_data.talk_structured_data(talk, absolute=_absolute(context))
@@ -38,6 +45,7 @@ def speaker_json_ld(context, speaker, talks):
 
 TEMPLATE_GLOBALS = {
     "conference_json_ld": conference_json_ld,
+    "day_json_ld": day_json_ld,
     "talk_json_ld": talk_json_ld,
     "speaker_json_ld": speaker_json_ld,
 }

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from talks import calendars, feeds, views
+from talks import calendars, cards, feeds, views
 from talks.sitemaps import SITEMAPS, robots_txt
 
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("conferences/", views.conference_list, name="conference_list"),
     path("conferences/<int:year>/", views.conference_list, name="conference_year"),
+    path("series/", views.series_list, name="series_list"),
+    path("series/<slug:slug>/", views.series_detail, name="series_detail"),
     path("speakers/", views.speaker_list, name="speaker_list"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("tags/", views.tag_list, name="tag_list"),
@@ -43,7 +45,7 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
-    # Feeds and calendars come before the catch-all conference and day patterns.
+    # Feeds, calendars and cards come before the catch-all conference and day patterns.
     path("feeds/notes/", feeds.NotesFeed(), name="notes_feed"),
     path("speakers/<slug:slug>/feed/", feeds.SpeakerNotesFeed(), name="speaker_feed"),
     path("tags/<tag:slug>/feed/", feeds.TagNotesFeed(), name="tag_feed"),
@@ -52,6 +54,11 @@ urlpatterns = [
         "<slug:conference>/calendar.ics", calendars.conference_calendar, name="conference_calendar"
     ),
     path("<slug:conference>/<slug:day>/calendar.ics", calendars.day_calendar, name="day_calendar"),
+    # Social cards: a page's URL and card.png (`<slug:day>` takes no dot, so no day is "card.png").
+    path("speakers/<slug:slug>/card.png", cards.speaker_card, name="speaker_card"),
+    path("<slug:conference>/card.png", cards.conference_card, name="conference_card"),
+    path("<slug:conference>/<slug:day>/card.png", cards.day_card, name="day_card"),
+    path("<slug:conference>/talks/<slug:talk>/card.png", cards.talk_card, name="talk_card"),
     path("<slug:conference>/", views.conference_detail, name="conference_detail"),
     path("<slug:conference>/talks/<slug:talk>/", views.talk_detail, name="talk_detail"),
     path("<slug:conference>/<slug:day>/", views.day_detail, name="day_detail"),

@@ -62,6 +62,19 @@ def conference_list(request, year=None):
     return render(request, "talks/conference_list.html", page)
 
 
+def series_list(request):
+    return render(
+        request, "talks/series_list.html", selectors.series_list_page(staff=_is_staff(request))
+    )
+
+
+def series_detail(request, slug):
+    page = selectors.series_page(slug, staff=_is_staff(request))
+    if page is None:
+        raise Http404("No such series.")
+    return render(request, "talks/series_detail.html", page)
+
+
 def conference_detail(request, conference):
     page = selectors.conference_page(conference, staff=_is_staff(request))
     if page is None:
@@ -86,6 +99,9 @@ def talk_detail(request, conference, talk):
     staff = _is_staff(request)
     page = selectors.talk_page(conference, talk, staff=staff)
     if page is not None:
+        # `?play=1`: the same page with the video's player in place of its "Play here"
+        # link, so no other site is asked for anything before the reader asks to play.
+        page["play"] = request.GET.get("play") == "1"
         return render(request, "talks/talk_detail.html", page)
     olds = TalkOldSlug.objects.select_related("talk__conference").filter(
         talk__conference__slug=conference, slug=talk
@@ -163,6 +179,7 @@ def search(request):
             ("year", "Year"),
             ("kind", "Kind"),
             ("tag", "Tag"),
+            ("language", "Language"),
         )
     ]
     active_filters = [

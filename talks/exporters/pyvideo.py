@@ -18,6 +18,7 @@ from speakers.models import normalize_name
 from talks.importers.common import ImportFailed, language_code_3, resolve_url
 from talks.importers.pyvideo import BadRecord, parse_category, related_kind, talk_data
 from talks.models import Conference, Link, LinkKind, Talk, TalkSpeaker
+from talks.video import url_with_offset
 
 _SAFE_NAME = re.compile(r"[^/\\\x00]+\.json")
 _SAFE_FOLDER = re.compile(r"[^/\\\x00]+")
@@ -137,14 +138,20 @@ def video_record(talk: Talk) -> dict:
         _set(record, "duration", seconds)
     if derived is None or derived.language != talk.language:
         _set(record, "language", language_code_3(talk.language) if talk.language else "")
-    if derived is None or derived.video_url != talk.video_url:
-        old = derived.video_url if derived else ""
+    video = (talk.video_url, talk.video_start, talk.video_end)
+    if derived is None or (derived.video_url, derived.video_start, derived.video_end) != video:
+        old = (
+            url_with_offset(derived.video_url, derived.video_start, derived.video_end)
+            if derived
+            else ""
+        )
         others = [
             v
             for v in record.get("videos") or []
             if isinstance(v, dict) and resolve_url(v.get("url")) not in (old, talk.video_url)
         ]
-        mine = [{"type": _video_type(talk.video_url), "url": talk.video_url}]
+        # The talk's start and end travel in its video's link: pyvideo has no other place.
+        mine = [{"type": _video_type(talk.video_url), "url": url_with_offset(*video)}]
         record["videos"] = (mine if talk.video_url else []) + others
     links = [(link.url, link.kind, link.title) for link in talk.links.all()]
     if derived is None or (derived.slides_url, derived.links) != (talk.slides_url, links):

@@ -26,6 +26,7 @@ from talks.importers.schedule import (
     video_in_text,
 )
 from talks.models import Conference, Link, Talk, TalkSpeaker
+from talks.video import url_with_offset
 
 FORMATS = ("json", "xml")
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
@@ -136,17 +137,26 @@ def _zone(kept: dict) -> datetime.tzinfo:
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def _hhmm(value: datetime.timedelta | None) -> str:
-    minutes = int(value.total_seconds() // 60) if value else 0
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+def _duration(value: datetime.timedelta | None) -> str:
+    """HH:MM, or HH:MM:SS when it has seconds; "" when it is not known."""
+    if not value:
+        return ""
+    minutes, seconds = divmod(int(value.total_seconds()), 60)
+    text = f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{text}:{seconds:02d}" if seconds else text
 
 
 def _event(talk, conference, day, info, zone, kept_conf, base_url) -> dict:
     kept = schedule_extra(talk)
-    start = talk.start_time or datetime.time()
-    moment = datetime.datetime.combine(
-        effective_date(day.date, start, info.get("day_start")), start, zone
-    )
+    # An untimed item (pyvideo's, or written here without a time) stays untimed: its
+    # date is the day's, its start and duration are empty.
+    start = talk.start_time
+    if start is None:
+        moment = day.date
+    else:
+        moment = datetime.datetime.combine(
+            effective_date(day.date, start, info.get("day_start")), start, zone
+        )
     ident = kept.get("id")
     if ident is None or isinstance(ident, bool | dict | list):
         ident = talk.pk
@@ -166,8 +176,8 @@ def _event(talk, conference, day, info, zone, kept_conf, base_url) -> dict:
         id=ident,
         guid=talk_guid(talk, conference.slug),
         date=moment.isoformat(),
-        start=start.strftime("%H:%M"),
-        duration=_hhmm(talk.duration),
+        start=start.strftime("%H:%M") if start else "",
+        duration=_duration(talk.duration),
         room=talk.room,
         slug=kept.get("slug") or f"{acronym}-{ident}-{talk.slug}",
         title=talk.title,
@@ -230,8 +240,10 @@ def _links(talk, kept, kept_conf, text) -> tuple[list, list]:
     urls = {link.url for link in rows}
     if talk.slides_url and talk.slides_url not in urls:
         links.append({"url": talk.slides_url, "title": "Slides"})
-    if talk.video_url and talk.video_url not in urls and talk.video_url != video_in_text(text):
-        links.append({"url": talk.video_url, "title": "Video"})
+    # The talk's start and end travel in its video's link, as the import reads them.
+    video = url_with_offset(talk.video_url, talk.video_start, talk.video_end)
+    if video and video not in urls and video != video_in_text(text):
+        links.append({"url": video, "title": "Video"})
     links.extend(kept.get("unlinked_links") or ())
     attachments.extend(kept.get("unlinked_attachments") or ())
     return links, attachments

@@ -25,9 +25,17 @@ are rendered again, so no file of the export points at a removed page.
 
 Drafts never leave: the crawler has no session, so it sees what the public
 sees. Search and the admin need a server and are not exported: forms point
-to the live site at `base_url`, other links to them are left as they are.
+to the live site at `base_url`, other links to them are left as they are. So
+does a talk page's "Play here" link (`?play=1`, the page with its player):
+the exported page has the link to the live site; its script, which puts the
+player in place without leaving the page, works in the export too.
 Absolute URLs (canonical links, feeds, sitemaps, structured data) keep
 naming the real site, `base_url`.
+
+Social cards (`og:image`, talks/cards.py) are not written: a PNG for each of
+tens of thousands of pages would take most of the export's time and space.
+The crawl follows `href` and `src` only, so it never reaches them, and the
+exported pages' `og:image` names the card on the live site at `base_url`.
 """
 
 import json
@@ -461,6 +469,12 @@ class _Exporter:
             if raw.startswith(("http://", "https://", "//")):
                 return match.group(0)  # canonical and other absolute links stay absolute
             url = self.internal(raw, base)
+            if url is None and "?" in raw and not raw.startswith(("#", "mailto:", "data:")):
+                # A page with a query the export does not write (`?play=1`, the talk
+                # page with its player) needs a server: the link goes to the live site.
+                live = urljoin(self.origin + base, raw)
+                if live.startswith(f"{self.origin}/"):
+                    return f"{prefix}{quote_char}{escape(live)}{quote_char}"
             target = self.resolve(url) if url is not None else None
             if target is None:
                 return match.group(0)

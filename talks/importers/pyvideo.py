@@ -14,7 +14,9 @@ Mapping:
   earliest date of its other videos, else 1 January of the year in its name).
 - video → Talk: title, speakers (one speaker page per person across sources), tags,
   language, duration, video URL (YouTube first), slides URL and typed links from
-  `related_urls`, and the description (reStructuredText) as a Markdown abstract.
+  `related_urls`, and the description (reStructuredText) as a Markdown abstract, its
+  time codes linked into the video. An offset in the video's link (YouTube `t=`,
+  archive.org `start=`/`end=`, Vimeo `#t=`) becomes the talk's start and end.
   The whole record is kept in `Talk.extra["pyvideo"]` so an export loses nothing.
 """
 
@@ -39,7 +41,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from confnotes.markdown import render_markdown
 from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug, free_slug
 from speakers.models import normalize_name
 from talks.importers.bulk import insert
@@ -58,6 +59,8 @@ from talks.importers.common import (
 )
 from talks.importers.rst import abstract_markdown, abstracts_to_html
 from talks.models import Conference, Day, Link, LinkKind, Source, TaggedTalk, Talk, TalkSpeaker
+from talks.timestamps import render_with_time_codes
+from talks.video import split_offset
 
 SOURCE = Source.PYVIDEO
 MAX_JSON_BYTES = 4 * 1024 * 1024  # The largest real file is 16 kB.
@@ -68,7 +71,8 @@ BATCH_SIZE = 500
 
 _TALK_FIELDS = (
     "day", "title", "position", "start_time", "duration", "language", "abstract",
-    "abstract_html", "slides_url", "video_url", "source", "external_id", "extra",
+    "abstract_html", "slides_url", "video_url", "video_start", "video_end", "source",
+    "external_id", "extra",
 )  # fmt: skip
 
 
@@ -105,7 +109,9 @@ class TalkData:
     language: str
     abstract: str
     tags: list[str]
-    video_url: str
+    video_url: str  # Without the offset, which the next two hold.
+    video_start: int | None
+    video_end: int | None
     slides_url: str
     links: list[tuple[str, str, str]]  # (url, kind, title)
     record_id: int | None
@@ -214,6 +220,7 @@ def talk_data(record, *, abstract: bool = True) -> TalkData:
         _text(record, key)  # Only checked here: talk_abstract() reads them.
     slug_hint = record.get("slug") if isinstance(record.get("slug"), str) else ""
     record_id = record.get("id")
+    video_url, video_start, video_end = split_offset(_video_url(_list(record, "videos")))
     return TalkData(
         title=title[:300],
         slug_hint=slug_hint,
@@ -228,7 +235,9 @@ def talk_data(record, *, abstract: bool = True) -> TalkData:
         language=normalize_language(record.get("language")),
         abstract=talk_abstract(record) if abstract else "",
         tags=_clean_tags(tags),
-        video_url=_video_url(_list(record, "videos")),
+        video_url=video_url,
+        video_start=video_start,
+        video_end=video_end,
         **_related(_list(record, "related_urls")),
         record_id=record_id
         if isinstance(record_id, int) and not isinstance(record_id, bool)
@@ -699,7 +708,7 @@ class _Run:
             Conference.objects.filter(source=SOURCE, external_id=folder_id(raw.folder)).exists()
         ):
             # A new event: every abstract will be needed, so render them ahead.
-            event.sources = [abstract_source(r) for _, r, _ in videos]
+            event.sources = [(*abstract_source(r), p.video_url) for _, r, p in videos]
             event.rendered = self.renderer.submit(event.sources)
         return event
 
@@ -795,7 +804,7 @@ class PreparedEvent:
     videos: list
     summary: ImportSummary
     bad: list[str]
-    sources: list = field(default_factory=list)  # abstract_source() of each video
+    sources: list = field(default_factory=list)  # abstract_source() and URL of each video
     rendered: object = None  # A future of [(abstract, abstract_html)], one per video.
     withheld: list = field(default_factory=list)  # file names of NO_PUBLISH records
 
@@ -905,7 +914,16 @@ class _EventWriter:
             for date in missing:
                 position = all_dates.index(date) + 1
                 slug = free_slug(f"day-{position}", slugs)
-                new.append(Day(conference=self.conference, date=date, position=position, slug=slug))
+                # pyvideo gives recording dates, not a program: the order is not known.
+                new.append(
+                    Day(
+                        conference=self.conference,
+                        date=date,
+                        position=position,
+                        slug=slug,
+                        in_order=False,
+                    )
+                )
             insert(Day, new)
             existing.update((day.date, day) for day in new)
             self.summary.add("Day", "created", len(new))
@@ -963,28 +981,34 @@ class _EventWriter:
                 "abstract": parsed.abstract,
                 "slides_url": parsed.slides_url,
                 "video_url": parsed.video_url,
+                "video_start": parsed.video_start,
+                "video_end": parsed.video_end,
                 "extra": extra,
             }
             if talk is None or not talk.external_id:
                 values["source"], values["external_id"] = SOURCE, key
             if talk is None:
                 talk = Talk(conference=conference, slug=self._slug(parsed, name, slugs), **values)
-                talk.abstract_html = render_markdown(talk.abstract) if html is None else html
+                talk.abstract_html = (
+                    render_with_time_codes(talk.abstract, talk.video_url) if html is None else html
+                )
                 talk.created = talk.updated = self.now
                 create.append(talk)
                 counts["created"] += 1
             else:
-                changed = False
+                changed = set()
                 for field_name, value in values.items():
                     current = talk.day_id if field_name == "day" else getattr(talk, field_name)
                     wanted = value.pk if field_name == "day" else value
                     if current != wanted:
                         setattr(talk, field_name, value)
-                        changed = True
-                        if field_name == "abstract":
-                            talk.abstract_html = (
-                                render_markdown(talk.abstract) if html is None else html
-                            )
+                        changed.add(field_name)
+                if changed & {"abstract", "video_url"}:  # its time codes link into the video
+                    talk.abstract_html = (
+                        render_with_time_codes(talk.abstract, talk.video_url)
+                        if html is None
+                        else html
+                    )
                 if changed:
                     talk.updated = self.now
                     update.append(talk)

@@ -12,7 +12,7 @@ URLs. What is not recognised stays as text. Markdown already in a description (l
 
 import re
 
-from confnotes.markdown import render_markdown
+from talks.timestamps import render_with_time_codes
 
 # Characters reStructuredText accepts as a section underline (and overline).
 _ADORNMENT = re.compile(r"^([=\-~^\"'`#*+:.<>_!$%&,;?@\\/|])\1{2,}\s*$")
@@ -317,11 +317,12 @@ def abstract_markdown(text: str, is_markdown: bool = False) -> str:
     return text if is_markdown else rst_to_markdown(text)
 
 
-def abstracts_to_html(items: list[tuple[str, bool]]) -> list[tuple[str, str]]:
-    """(Markdown, sanitized HTML) of each (description, is Markdown): the work an import
-    hands to worker processes, which need nothing of Django for it."""
+def abstracts_to_html(items: list[tuple[str, bool, str]]) -> list[tuple[str, str]]:
+    """(Markdown, sanitized HTML) of each (description, is Markdown, video URL), time
+    codes linked into the video: the work an import hands to worker processes, which
+    need nothing of Django for it."""
     out = []
-    for text, is_markdown in items:
+    for text, is_markdown, video_url in items:
         markdown = abstract_markdown(text, is_markdown)
-        out.append((markdown, render_markdown(markdown)))
+        out.append((markdown, render_with_time_codes(markdown, video_url)))
     return out

@@ -22,7 +22,7 @@ from defusedxml.ElementTree import fromstring as parse_xml
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from confnotes.markdown import render_markdown, render_markdown_fields
+from confnotes.markdown import render_markdown
 from confnotes.slugs import RESERVED_ROOT_SLUGS, ascii_slug, free_slug, unique_slug
 from speakers.models import Speaker, normalize_name
 from talks.importers.common import (
@@ -50,6 +50,7 @@ from talks.models import (
     TalkOldSlug,
     TalkSpeaker,
 )
+from talks.video import split_offset
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Schedules are about eight levels deep; anything far deeper is hostile.
@@ -794,8 +795,8 @@ _CONFERENCE_FIELDS = ("name", "series", "start_date", "end_date", "source", "ext
 # What an import writes on a talk (its slug only when new: a renamed talk keeps its URL).
 _TALK_FIELDS = (
     "day_id", "conference_id", "title", "kind", "position", "start_time", "duration", "room",
-    "track", "language", "abstract", "abstract_html", "slides_url", "video_url", "source",
-    "external_id", "extra",
+    "track", "language", "abstract", "abstract_html", "slides_url", "video_url", "video_start",
+    "video_end", "source", "external_id", "extra",
 )  # fmt: skip
 
 
@@ -965,11 +966,17 @@ class _ScheduleWriter:
         talk.room = event.room
         talk.track = event.track
         talk.language = event.language
-        if talk._before is None or talk.abstract != event.abstract:
+        video_url = talk.video_url
+        if event.video_url:
+            # An offset in the link (`?t=569`) is where this item starts in the recording;
+            # a link without one keeps the start set here, unless the video changed.
+            url, start, end = split_offset(event.video_url)
+            if url != talk.video_url or start is not None or end is not None:
+                talk.video_url, talk.video_start, talk.video_end = url, start, end
+        if talk._before is None or talk.abstract != event.abstract or talk.video_url != video_url:
             talk.abstract = event.abstract
-            render_markdown_fields(talk, Talk.markdown_fields)
+            talk.render_markdown()  # its time codes link into the video
         talk.slides_url = event.slides_url or talk.slides_url
-        talk.video_url = event.video_url or talk.video_url
         old = schedule_extra(talk)
         talk._imported_links = set(old.get("link_urls") or ())
         extra = dict(talk.extra) if isinstance(talk.extra, dict) else {}

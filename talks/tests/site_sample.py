@@ -122,14 +122,18 @@ def make_sample_site() -> SampleSite:
     )
     make_note(day=day, author=author, body="A day of **measured** talks and good coffee.")
     make_talk(second_day, title="Sprint on the docs", kind=Kind.SPRINT, tags=["docs"])
+    make_note(conference=conference, author=author, body="What we take home: *patience*.")
 
     pages = {
         "home": "/",
         "archive": reverse("talks:conference_list"),
         "archive-year": reverse("talks:conference_year", kwargs={"year": 2025}),
+        "series-list": reverse("talks:series_list"),
+        "series": reverse("talks:series_detail", kwargs={"slug": "riverside-python"}),
         "conference": conference.get_absolute_url(),
         "day": day.get_absolute_url(),
         "talk": talk.get_absolute_url(),
+        "talk-player": f"{talk.get_absolute_url()}?play=1",
         "speakers": reverse("talks:speaker_list"),
         "speaker": ada.get_absolute_url(),
         "tags": reverse("talks:tag_list"),

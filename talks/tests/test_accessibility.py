@@ -97,12 +97,13 @@ def test_keyboard_reaches_skip_link_first_then_every_link(open_page, kind):
     for frame in page.main_frame.child_frames:
         frame.wait_for_load_state("load")
     page.evaluate("window.scrollTo(0, 0)")
-    # Number every focusable element so the walk can tell them apart.
+    # Number every focusable element so the walk can tell them apart. A link that is
+    # not rendered at this width (display: none) is out of the tab order on purpose.
     link_count = page.evaluate(
         """() => {
             const all = document.querySelectorAll('a[href], input, button, select, textarea');
             all.forEach((el, i) => { el.dataset.tabKey = String(i); });
-            return document.querySelectorAll('a[href]').length;
+            return [...document.querySelectorAll('a[href]')].filter(a => a.checkVisibility()).length;
         }"""
     )
 
@@ -126,3 +127,49 @@ def test_keyboard_reaches_skip_link_first_then_every_link(open_page, kind):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_on_a_phone_the_header_is_compact_and_the_filters_come_before_the_results(open_page):
+    site = make_sample_site()
+    page = open_page(viewport=PHONE).page
+    page.goto(site.pages["search"])
+
+    header = page.locator(".site-header").bounding_box()
+    filters = page.get_by_role("link", name="Filters", exact=True)
+    first_result = page.locator(".search-results a").first
+
+    assert header["height"] <= 100
+    assert filters.bounding_box()["y"] < first_result.bounding_box()["y"]
+    # In the tab order too: the filters link, then the results.
+    filters.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.search-results') !== null")
+    # Following it, the next Tab is in the filters.
+    filters.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.facets') !== null")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_code_is_nine_tenths_of_its_text_and_prose_keeps_a_reading_measure(open_page, viewport):
+    site = make_sample_site()
+    page = open_page(viewport=viewport).page
+    page.goto(site.pages["talk"])
+
+    sizes = page.evaluate(
+        """() => {
+            const prose = document.querySelector('.note .prose');
+            const p = document.createElement('p');
+            p.innerHTML = 'Call <code>client.get()</code> first.';
+            prose.prepend(p);
+            const px = el => parseFloat(getComputedStyle(el).fontSize);
+            const pre = prose.querySelector('pre'), code = prose.querySelector('pre code');
+            return {code: px(p.querySelector('code')) / px(p), pre: px(pre) / px(prose),
+                    preCode: px(code) / px(pre), measure: p.getBoundingClientRect().width / px(p)};
+        }"""
+    )
+
+    assert sizes["code"] == pytest.approx(0.9) and sizes["pre"] == pytest.approx(0.9)
+    assert sizes["preCode"] == pytest.approx(1)
+    # 65ch: about 70 characters of text a line, whatever the screen's width allows.
+    assert sizes["measure"] <= 40

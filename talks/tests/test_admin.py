@@ -80,6 +80,7 @@ def test_admin_creates_conference_with_days_inline(admin_client):
         "tags": "django, python",
         "published": "on",
         **_inline_management("days", total=2),
+        **_inline_management("notes"),
         "days-0-date": "2031-09-08",
         "days-0-position": "0",
         "days-0-title": "Tutorials",
@@ -200,20 +201,26 @@ def test_admin_publish_and_unpublish_actions(admin_client):
     assert not draft.published
 
 
-def test_admin_note_needs_talk_or_day(admin_client):
+def test_admin_note_needs_one_subject(admin_client):
     response = admin_client.post(
         "/admin/talks/note/add/", {"body": "Floating note", "author_name": "", "published": "on"}
     )
 
     assert response.status_code == 200
-    assert "A note is about either a talk or a day" in response.content.decode()
+    assert "A note is about one talk, one day or one conference" in response.content.decode()
     assert not Note.objects.exists()
 
 
 def test_admin_refuses_reserved_conference_slug(admin_client):
     response = admin_client.post(
         "/admin/talks/conference/add/",
-        {"name": "Speakers", "slug": "speakers", "tags": "", **_inline_management("days")},
+        {
+            "name": "Speakers",
+            "slug": "speakers",
+            "tags": "",
+            **_inline_management("days"),
+            **_inline_management("notes"),
+        },
     )
 
     assert response.status_code == 200

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 PAGE_TEST_COUNTS = {
     "home": 3,
     "archive": 4,
-    "conference": 5,
+    "conference": 6,
     "day": 6,
     "talk": 6,
     "speaker": 5,

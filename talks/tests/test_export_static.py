@@ -109,6 +109,11 @@ def test_export_writes_public_pages_feeds_and_files_with_relative_links(site, tm
     assert 'href="../../../static/css/confnotes.css"' in talk_html
     # Absolute links keep naming the real site.
     assert f'href="https://notes.example.org{talk.get_absolute_url()}"' in talk_html
+    # The player page needs a server: "Play here" goes to the live site.
+    video_talk = site["day"].talks.exclude(video_url="").first()
+    video_html = _exported(out, f"{video_talk.get_absolute_url().lstrip('/')}index.html")
+    live = f"https://notes.example.org{video_talk.get_absolute_url()}?play=1"
+    assert f'href="{live}"' in video_html
     assert "https://notes.example.org/" in (out / "sitemap-talks.xml").read_text()
 
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db.models import F
 from taggit.models import Tag
 
-from confnotes.markdown import render_markdown
+from confnotes.markdown import render_markdown_fields
 from speakers.models import Speaker, SpeakerAlias, normalize_name
 from talks.models import Conference, Day, Link, Note, TaggedTalk, Talk, TalkSpeaker
 
@@ -27,7 +27,7 @@ CONFERENCES = {
         "djangocon-2009",
         {"dive-into-cpython-bytecode", "dinner-at-the-green-dragon", "github-meetup"},
     ),
-    "djangocon-us-2019": ("djangocon-us-2019", set()),
+    "djangocon-us-2019": ("djangocon-us-2019", {"a-pen-plotter-for-pocket-money"}),
 }
 COUNTED = [
     Conference,
@@ -119,14 +119,49 @@ def test_2009_day_2(seeded):
     } <= noted
 
 
+def test_seed_order_and_what_is_known_of_it(seeded):
+    pluggable = Talk.objects.get_by_natural_key(
+        "djangocon-us-2009", "pluggable-reusable-django-apps-a-use-case-and-proposed-solution"
+    )
+    # As the 2009 write-up names them.
+    names = pluggable.talk_speakers.order_by("position").values_list("speaker__name", flat=True)
+    assert list(names) == ["Nowell Strite", "Shawn Rider"]
+    days_2009 = Day.objects.filter(conference__slug="djangocon-us-2009")
+    in_order = dict(days_2009.values_list("slug", "in_order"))
+    assert in_order == {"day-1": False, "day-2": True, "day-3": False}
+    assert not Day.objects.filter(conference__slug="djangocon-us-2019", in_order=True).exists()
+    assert not Talk.objects.exclude(start_time=None).exists()  # no source gives times
+
+
+def test_2019_take_outs_are_a_note_on_the_whole_conference(client, seeded):
+    note = Note.objects.get(conference__slug="djangocon-us-2019")
+    assert note.talk_id is None and note.day_id is None
+    html = client.get("/djangocon-us-2019/").text
+    assert "Notes on the whole conference" in html
+    assert "community cares" in html
+
+
 def test_alex_gaynor_lightning_talk(seeded):
     talk = Talk.objects.get_by_natural_key("djangocon-us-2009", "dive-into-cpython-bytecode")
     combined = Talk.objects.get_by_natural_key("djangocon-us-2009", "lightning-talks-day-2")
     assert talk.kind == combined.kind == "lightning"
     assert [s.name for s in talk.speakers.all()] == ["Alex Gaynor"]
     assert talk.video_url == combined.video_url
+    assert (talk.video_start, talk.video_end) == (9, 310)  # (00:09) to (05:10) in its chapters
     assert talk.day == combined.day
     assert talk.position == combined.position + 1
+
+
+def test_pen_plotter_lightning_talk_starts_at_9_29(seeded):
+    talk = Talk.objects.get_by_natural_key("djangocon-us-2019", "a-pen-plotter-for-pocket-money")
+    combined = Talk.objects.get_by_natural_key("djangocon-us-2019", "lightning-talks-day-3")
+    assert [s.name for s in talk.speakers.all()] == ["Daniele Procida"]
+    assert talk.video_url == combined.video_url
+    assert (talk.video_start, talk.video_end) == (569, 857)  # 9:29 to 14:17
+    assert talk.video_link == "https://www.youtube.com/watch?v=EwEVAs900aE&t=569"
+    assert talk.video_embed_url == (
+        "https://www.youtube-nocookie.com/embed/EwEVAs900aE?start=569&end=857"
+    )
 
 
 def test_amber_brown_is_one_speaker_known_by_her_alias(seeded):
@@ -147,11 +182,27 @@ def test_speakers_are_shared_across_conferences(seeded):
 def test_stored_html_is_the_rendered_markdown(seeded):
     checked = 0
     for model in (Conference, Day, Talk, Note, Speaker):
-        for name in model.markdown_fields:
-            for source, html in model.objects.values_list(name, f"{name}_html"):
-                assert html == render_markdown(source), (model.__name__, source[:60])
+        for instance in model.objects.all():
+            stored = {name: getattr(instance, f"{name}_html") for name in model.markdown_fields}
+            # What save() would store: for talks and notes, time codes linked too.
+            render = getattr(instance, "render_markdown", None)
+            if render is None:
+                render_markdown_fields(instance, model.markdown_fields)
+            else:
+                render()
+            for name, html in stored.items():
+                assert html == getattr(instance, f"{name}_html"), (model.__name__, html[:60])
                 checked += 1
     assert checked
+
+
+def test_chapter_lists_link_into_the_video(seeded):
+    talk = Talk.objects.get_by_natural_key("djangocon-us-2019", "lightning-talks-day-3")
+    assert (
+        '<a href="https://www.youtube.com/watch?v=EwEVAs900aE&amp;t=569" '
+        'title="Watch the video from 9:29" rel="nofollow noopener noreferrer">9:29</a> '
+        "Daniele Procida"
+    ) in talk.abstract_html
 
 
 def test_normalized_names_are_what_save_would_store(seeded):

@@ -424,8 +424,9 @@ def test_admin_refuses_posts_without_a_csrf_token():
     staff = make_user(is_staff=True, is_superuser=True)
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
-    data = {"name": "Forged Conf", "slug": "forged", "days-TOTAL_FORMS": 0}
-    data["days-INITIAL_FORMS"] = 0
+    data = {"name": "Forged Conf", "slug": "forged"}
+    for inline in ("days", "notes"):
+        data |= {f"{inline}-TOTAL_FORMS": 0, f"{inline}-INITIAL_FORMS": 0}
 
     forged = client.post(reverse("admin:talks_conference_add"), data)
     login = Client(enforce_csrf_checks=True).post(

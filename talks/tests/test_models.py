@@ -14,7 +14,7 @@ from talks.tests.factories import (
     make_note,
     make_talk,
 )
-from talks.video import youtube_embed_url, youtube_id
+from talks.video import player_url, youtube_id
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,6 @@ def test_youtube_id_recognises_only_youtube_links(url, expected):
 
 
 def test_youtube_embed_uses_privacy_enhanced_host():
-    assert youtube_embed_url("https://youtu.be/O6-PbTPAFXw") == (
+    assert player_url("https://youtu.be/O6-PbTPAFXw") == (
         "https://www.youtube-nocookie.com/embed/O6-PbTPAFXw"
     )

@@ -168,7 +168,8 @@ def test_conference_query_count_constant(client, django_assert_num_queries, talk
     conference = make_conference()
     make_full_day(talks_per_day, conference=conference)
     make_full_day(talks_per_day, conference=conference)
-    with django_assert_num_queries(5):
+    # The conference, its days, its talks with their speakers and tags, and its own notes.
+    with django_assert_num_queries(6):
         response = client.get(conference.get_absolute_url())
     assert response.content.decode().count('class="talk-row"') == 2 * talks_per_day
 
@@ -291,12 +292,13 @@ def test_talk_page_shows_abstract_notes_speakers_links_and_video(client):
     assert "Unrelated thing" not in html
 
 
-def test_talk_page_does_not_embed_non_youtube_video(client):
+def test_talk_page_offers_a_player_without_loading_it(client):
     talk = make_talk(video_url="https://archive.org/details/pyvideo_14___lightning-talks-day-2")
 
     html = client.get(talk.get_absolute_url()).content.decode()
 
     assert "<iframe" not in html
+    assert 'href="?play=1"' in html
     assert "https://archive.org/details/pyvideo_14___lightning-talks-day-2" in html
 
 
@@ -318,6 +320,9 @@ def test_talk_query_count_constant(client, django_assert_num_queries, size):
     with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('class="note"') == size + 1
+    with django_assert_num_queries(6):  # the player page: the same page, the same queries
+        response = client.get(f"{url}?play=1")
+    assert "<iframe" in response.content.decode()
 
 
 # ---------------------------------------------------------------------------

@@ -162,12 +162,17 @@ def test_worker_processes_render_the_same_abstracts(sample, tmp_path):
 
 def test_the_importing_process_renders_events_ahead_while_the_worker_is_busy():
     long = [
-        (f"Paragraph *{n}* with a [link](https://example.org/{n}).\n\n" * 40, True)
+        (f"Paragraph *{n}* with a [link](https://example.org/{n}).\n\n" * 40, True, "")
         for n in range(150)
     ]
     events = [
         pyvideo_module.PreparedEvent(None, {}, {}, [], None, [], sources=sources)
-        for sources in (long, [("One *talk*", True)], [("Two", False)], [("**Three**", True)])
+        for sources in (
+            long,
+            [("One *talk*", True, "")],
+            [("Two", False, "")],
+            [("- **Three** at 1:00", True, "https://vimeo.com/1")],
+        )
     ]
     with pyvideo_module._Renderer(workers=1) as renderer:
         for event in events:

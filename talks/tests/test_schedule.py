@@ -1140,6 +1140,41 @@ def test_export_uses_a_time_zone_set_by_hand():
     assert event["date"] == "2022-07-01T09:00:00+02:00"
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_export_keeps_untimed_items_untimed_and_durations_whole(tmp_path, fmt):
+    conference = make_conference(slug="untimed")
+    day = make_day(conference, date=datetime.date(2022, 7, 1))
+    make_talk(day, title="Recorded only", position=1)
+    make_talk(
+        day,
+        title="Timed",
+        position=2,
+        start_time=datetime.time(9),
+        duration=datetime.timedelta(minutes=25, seconds=30),
+    )
+
+    exported = export_schedule(conference, fmt=fmt)
+    if fmt == "json":
+        events = next(
+            iter(json.loads(exported)["schedule"]["conference"]["days"][0]["rooms"].values())
+        )
+        fields = [(e["title"], e["date"], e["start"], e["duration"]) for e in events]
+    else:
+        fields = [
+            tuple(e.findtext(name) for name in ("title", "date", "start", "duration"))
+            for e in parse_xml(exported.encode()).iter("event")
+        ]
+    assert ("Recorded only", "2022-07-01", "", "") in fields
+    timed = next(f for f in fields if f[0] == "Timed")
+    assert timed[2:] == ("09:00", "00:25:30")
+
+    Talk.objects.all().delete()
+    import_schedule(write(tmp_path, f"back.{fmt}", exported))
+    back = {talk.title: (talk.start_time, talk.duration) for talk in Talk.objects.all()}
+    assert back["Recorded only"] == (None, None)
+    assert back["Timed"] == (datetime.time(9), datetime.timedelta(minutes=25, seconds=30))
+
+
 def test_old_frab_day_without_date_and_event_without_start(tmp_path):
     xml = (
         FRAB_XML.replace(' date="2019-08-22" start=', " start=")

@@ -346,9 +346,15 @@ def two_conferences(committed):
         new = make_conference(
             name="New Conf", start_date=datetime.date(2019, 9, 8), end_date=None, slug="new-conf"
         )
-        make_talk(make_day(old), title="Python in 2009", tags=["history"])
-        make_talk(make_day(new), title="Python keynote", kind=Kind.KEYNOTE, tags=["history"])
-        make_talk(make_day(new), title="Python typing", tags=["types"])
+        make_talk(make_day(old), title="Python in 2009", tags=["history"], language="en")
+        make_talk(
+            make_day(new),
+            title="Python keynote",
+            kind=Kind.KEYNOTE,
+            tags=["history"],
+            language="en",
+        )
+        make_talk(make_day(new), title="Python typing", tags=["types"], language="de")
     return old, new
 
 
@@ -365,7 +371,25 @@ def test_facets_count_matches(two_conferences):
         "year": {"2019": 2, "2009": 1},
         "kind": {"talk": 2, "keynote": 1},
         "tag": {"history": 2, "types": 1},
+        "language": {"en": 2, "de": 1},
     }
+
+
+def test_language_facet_narrows_and_names_languages(client, two_conferences):
+    results = search_talks("python", filters=SearchFilters.from_query({"language": "de"}))
+    assert [hit.talk.title for hit in results.hits] == ["Python typing"]
+    assert {value.label for value in search_talks("python").facets["language"]} == {
+        "English",
+        "German",
+    }
+
+    html = client.get("/search/?q=python").content.decode()
+    assert '<a href="?q=python&amp;language=de">German</a>' in html
+    narrowed = client.get("/search/?q=python&language=de").content.decode()
+    assert "Python typing" in narrowed
+    assert "Python keynote" not in narrowed
+    # A malformed language is dropped, not an error.
+    assert SearchFilters.from_query({"language": "<script>"}).language == ""
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")

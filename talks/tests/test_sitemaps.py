@@ -54,7 +54,7 @@ def _all_entries(client) -> dict[str, str | None]:
 
 
 def test_sitemap_lists_every_public_page_with_lastmod(client):
-    conference = make_conference()
+    conference = make_conference(series="Map Con")
     day = make_day(conference)
     ada = make_speaker(name="Ada Mapped")
     talk = make_talk(day, speakers=[ada], tags=["mapped"])
@@ -67,12 +67,13 @@ def test_sitemap_lists_every_public_page_with_lastmod(client):
         talk.get_absolute_url(),
         ada.get_absolute_url(),
         "/tags/mapped/",
+        "/series/map-con/",
     ]:
         assert path in entries, path
         assert entries[path], f"no lastmod for {path}"
     talk.refresh_from_db()
     assert entries[talk.get_absolute_url()] == talk.updated.date().isoformat()
-    assert len(entries) == 5
+    assert len(entries) == 6
 
 
 def test_a_published_note_moves_its_pages_lastmod(client):
@@ -144,15 +145,15 @@ def test_sitemap_query_counts_constant(client, django_assert_num_queries, size):
     day = make_full_day(size)
     make_full_day(size, conference=day.conference)
 
-    with django_assert_num_queries(5):  # one count per section
+    with django_assert_num_queries(6):  # one count per section
         index = client.get("/sitemap.xml")
     with django_assert_num_queries(2):  # the section's count and one page
         talks = client.get("/sitemap-talks.xml")
-    for section in ("conferences", "days", "speakers", "tags"):
+    for section in ("conferences", "series", "days", "speakers", "tags"):
         with django_assert_num_queries(2):
             assert client.get(f"/sitemap-{section}.xml").status_code == 200
 
-    assert len(_xml(index).findall("sm:sitemap", NS)) == 5
+    assert len(_xml(index).findall("sm:sitemap", NS)) == 6
     assert len(_xml(talks).findall("sm:url", NS)) == 2 * size
 
 

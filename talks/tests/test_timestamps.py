@@ -6,7 +6,7 @@ from confnotes.markdown import render_markdown
 from talks.models import Note
 from talks.signals import content_imported
 from talks.tests.factories import make_day, make_note, make_talk
-from talks.timestamps import timestamp_extensions
+from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
 from talks.video import video_url_at
 
 YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -90,6 +90,46 @@ def test_reference_link_named_like_a_timestamp_keeps_its_target():
     assert "youtube" not in html
 
 
+def test_link_holding_a_timestamp_stays_whole():
+    html = _render("[see [12:34]](https://example.com) and [1:00]")
+    assert (
+        '<a href="https://example.com" rel="nofollow noopener noreferrer">see [12:34]</a>' in html
+    )
+    assert html.count("<a ") == 2 and "t=60" in html and "t=754" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "seconds"),
+    [
+        ("- (00:09) Dive into CPython Bytecode", "00:09", 9),
+        ("- 9:29 Daniele Procida", "9:29", 569),
+        ("1:02:03 – Q&A", "1:02:03", 3723),
+        ("Intro\n4:24 Marshall Sutton", "4:24", 264),
+        ("1. 14:17 Rodrigo", "14:17", 857),
+        ("The demo (12:34) crashed.", "12:34", 754),
+    ],
+)
+def test_chapter_marks_become_links(text, label, seconds):
+    html = _render(text)
+    assert f'href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t={seconds}"' in html
+    assert f'title="Watch the video from {label}"' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We met at 9:30 for coffee.",
+        "9:30am registration",
+        "- Registration at 9:30",
+        "*9:30 for coffee*",
+        "`9:30 x`",
+        "12:345 and 9:3 and (9:30pm)",
+    ],
+)
+def test_times_in_running_prose_stay_text(text):
+    assert "youtube" not in _render(text)
+
+
 def test_hostile_text_around_a_timestamp_is_still_sanitized():
     html = _render('[12:34] <script>alert(1)</script> <a href="javascript:x">x</a>')
     assert "<script" not in html
@@ -138,6 +178,16 @@ def test_changing_the_video_re_renders_notes():
     note.refresh_from_db()
     assert note.body_html == "<p>Questions from [40:00].</p>"
     assert Note.objects.get(pk=other.pk).body_html == other.body_html
+
+
+@pytest.mark.django_db
+def test_database_prefilter_finds_every_shape():
+    talk = make_talk(video_url=YOUTUBE)
+    shapes = ["[12:34] x", "x (0:09) y", "- 9:29 Daniele", "1:02:03 – Q&A"]
+    notes = [make_note(talk=talk, body=body) for body in shapes]
+    make_note(talk=talk, body="No time here, only 9 or 12.")
+    found = Note.objects.filter(body__regex=TIMESTAMP_PREFILTER)
+    assert set(found.values_list("pk", flat=True)) == {note.pk for note in notes}
 
 
 @pytest.mark.django_db

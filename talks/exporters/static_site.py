@@ -27,8 +27,7 @@ Drafts never leave: the crawler has no session, so it sees what the public
 sees. Search and the admin need a server and are not exported: forms point
 to the live site at `base_url`, other links to them are left as they are. So
 does a talk page's "Play here" link (`?play=1`, the page with its player):
-the exported page has the link to the live site; its script, which puts the
-player in place without leaving the page, works in the export too.
+the exported page links it on the live site.
 Absolute URLs (canonical links, feeds, sitemaps, structured data) keep
 naming the real site, `base_url`.
 

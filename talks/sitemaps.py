@@ -49,7 +49,12 @@ _LAST_NOTE = Max("notes__updated", filter=NoteQuerySet.public_rule("notes__"))
 
 class ConferenceSitemap(_Section):
     def items(self):
-        return Conference.objects.published().only("slug", "updated").order_by("pk")
+        return (
+            Conference.objects.published()
+            .only("slug", "updated")
+            .annotate(last_note=_LAST_NOTE)  # notes on the whole conference
+            .order_by("pk")
+        )
 
 
 class SeriesSitemap(_Section):

@@ -8,7 +8,7 @@ from defusedxml import ElementTree
 from django.utils import timezone
 
 from talks import sitemaps
-from talks.models import Day, Talk
+from talks.models import Conference, Day, Talk
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -80,8 +80,12 @@ def test_a_published_note_moves_its_pages_lastmod(client):
     talk = make_talk()
     Talk.objects.filter(pk=talk.pk).update(updated=timezone.now() - datetime.timedelta(days=30))
     Day.objects.filter(pk=talk.day_id).update(updated=timezone.now() - datetime.timedelta(days=30))
+    Conference.objects.filter(pk=talk.conference_id).update(
+        updated=timezone.now() - datetime.timedelta(days=30)
+    )
     make_note(talk=talk, body="Fresh notes.")
     make_note(day=talk.day, body="A day note.")
+    make_note(conference=talk.conference, body="On the whole conference.")
     make_note(talk=talk, body="A draft.", published=False)
 
     entries = _all_entries(client)
@@ -89,6 +93,7 @@ def test_a_published_note_moves_its_pages_lastmod(client):
     today = timezone.now().date().isoformat()
     assert entries[talk.get_absolute_url()] == today
     assert entries[talk.day.get_absolute_url()] == today
+    assert entries[talk.conference.get_absolute_url()] == today
 
 
 def test_sitemap_leaves_out_drafts(client):

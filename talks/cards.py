@@ -1,7 +1,7 @@
 """Social cards (`og:image`) of conference, day, talk and speaker pages.
 
 A page's card is at its own URL plus `card.png` (`/<conference>/<day>/card.png`):
-a PNG that confnotes/card_image.py draws from what each view here reads. Like
+a PNG that confnotes/card_image.py draws from what talks/selectors.py reads for it. Like
 the calendars, a card shows only what is published; a draft's is a 404 for
 everyone. The card of a page that moved (an old slug) redirects as the page
 does, to the moved page's card.
@@ -13,26 +13,18 @@ card too. The URL carries no version, so browsers and proxies get the page
 cache's `must-revalidate` and ETag, not a long lifetime.
 """
 
-from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.formats import date_format
 
 from confnotes.card_image import Card, render_card
 from confnotes.text import join_names
-from speakers.models import Speaker
-from talks import views
-from talks.models import Conference, Day, Talk
+from talks import selectors, views
 
 CARD_FILE = "card.png"
 
 
 def conference_card(request, conference):
-    found = (
-        Conference.objects.published()
-        .only("name", "slug", "start_date", "end_date", "city", "country")
-        .filter(slug=conference)
-        .first()
-    )
+    found = selectors.conference_card(conference)
     if found is None:
         return _moved(views.conference_detail, request, conference=conference)
     place = ", ".join(part for part in (found.city, found.country) if part)
@@ -42,13 +34,7 @@ def conference_card(request, conference):
 
 
 def day_card(request, conference, day):
-    found = (
-        Day.objects.published()
-        .select_related("conference")
-        .only("date", "position", "title", "conference__name", "conference__city")
-        .filter(conference__slug=conference, slug=day)
-        .first()
-    )
+    found = selectors.day_card(conference, day)
     if found is None:
         return _moved(views.day_detail, request, conference=conference, day=day)
     title = f"{found.conference.name}, {found.label}"
@@ -56,14 +42,7 @@ def day_card(request, conference, day):
 
 
 def talk_card(request, conference, talk):
-    found = (
-        Talk.objects.published()
-        .select_related("conference", "day")
-        .only("title", "kind", "conference__name", "day__date")
-        .with_speakers()
-        .filter(conference__slug=conference, slug=talk)
-        .first()
-    )
+    found = selectors.talk_card(conference, talk)
     if found is None:
         return _moved(views.talk_detail, request, conference=conference, talk=talk)
     where = f"{found.conference.name} · {_date(found.day.date)}"
@@ -72,16 +51,12 @@ def talk_card(request, conference, talk):
 
 
 def speaker_card(request, slug):
-    speaker = Speaker.objects.only("name").filter(slug=slug).first()
-    if speaker is None:
+    found = selectors.speaker_card(slug)
+    if found is None:
         return _moved(views.speaker_detail, request, slug=slug)
-    talks = Talk.objects.published().filter(talk_speakers__speaker=speaker)
-    counts = talks.aggregate(
-        talks=Count("pk", distinct=True), conferences=Count("conference", distinct=True)
-    )
+    speaker, counts, latest = found
     if not counts["talks"]:
         raise Http404("No published talks by this speaker.")
-    latest = talks.order_by("-day__date", "-pk").values_list("conference__name", flat=True)[0]
     total = f"{_count(counts['talks'], 'talk')} at {_count(counts['conferences'], 'conference')}"
     return _png(Card("Speaker", speaker.name, (total, f"Latest: {latest}")))
 

@@ -426,3 +426,51 @@ def tag_page(slug: str, number) -> dict | None:
         return None
     with_rows(page.object_list, show_conference=True)
     return {"tag": tag, "page": page}
+
+
+# ---------------------------------------------------------------------------
+# Social cards (talks/cards.py draws them): what each card prints, published only
+
+
+def conference_card(slug: str):
+    return (
+        Conference.objects.published()
+        .only("name", "slug", "start_date", "end_date", "city", "country")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def day_card(conference_slug: str, day_slug: str):
+    return (
+        Day.objects.published()
+        .select_related("conference")
+        .only("date", "position", "title", "conference__name", "conference__city")
+        .filter(conference__slug=conference_slug, slug=day_slug)
+        .first()
+    )
+
+
+def talk_card(conference_slug: str, talk_slug: str):
+    return (
+        Talk.objects.published()
+        .select_related("conference", "day")
+        .only("title", "kind", "conference__name", "day__date")
+        .with_speakers()
+        .filter(conference__slug=conference_slug, slug=talk_slug)
+        .first()
+    )
+
+
+def speaker_card(slug: str):
+    """(speaker, {"talks": n, "conferences": n}, latest conference's name or None) of
+    their public talks; None when there is no such speaker."""
+    speaker = Speaker.objects.only("name").filter(slug=slug).first()
+    if speaker is None:
+        return None
+    talks = Talk.objects.published().filter(talk_speakers__speaker=speaker)
+    counts = talks.aggregate(
+        talks=Count("pk", distinct=True), conferences=Count("conference", distinct=True)
+    )
+    latest = talks.order_by("-day__date", "-pk").values_list("conference__name", flat=True)
+    return speaker, counts, (latest.first() if counts["talks"] else None)

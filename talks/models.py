@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
@@ -16,6 +15,7 @@ from confnotes.slugs import (
     RESERVED_ROOT_SLUGS,
     OldSlug,
     SlugTrackingMixin,
+    ascii_slug,
     unique_slug,
     validate_day_slug,
     validate_root_slug,
@@ -188,7 +188,7 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
     @property
     def series_slug(self) -> str:
         """The slug of the series page, /series/<slug>/ ("" without a series)."""
-        return slugify(self.series)
+        return ascii_slug(self.series)
 
     @property
     def place(self) -> str:

@@ -14,11 +14,11 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Max, Min, Q, prefetch_related_objects
 from django.http import Http404
 from django.template import engines
-from django.utils.text import slugify
 from markupsafe import Markup
 from taggit.models import Tag
 
 from confnotes.pagecache import remember, remember_many
+from confnotes.slugs import ascii_slug
 from speakers.models import Speaker
 from talks.freshness import LISTED_SPEAKERS, talk_row_scopes
 from talks.models import (
@@ -172,7 +172,7 @@ def _series(staff: bool) -> list[dict]:
     )
     audience = "staff" if staff else "public"
     series = remember(f"series:{audience}", ["conferences"], lambda: list(rows))
-    return [{**row, "slug": slugify(row["series"])} for row in series]
+    return [{**row, "slug": ascii_slug(row["series"])} for row in series]
 
 
 def series_list_page(*, staff: bool) -> dict:

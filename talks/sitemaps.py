@@ -14,11 +14,11 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from confnotes.paths import slug_path
+from confnotes.slugs import ascii_slug
 from talks.models import (
     Conference,
     Day,
@@ -71,7 +71,7 @@ class SeriesSitemap(_Section):
         return row["updated"]
 
     def location(self, row):
-        return slug_path("talks:series_detail", slug=slugify(row["series"]))
+        return slug_path("talks:series_detail", slug=ascii_slug(row["series"]))
 
 
 class DaySitemap(_Section):

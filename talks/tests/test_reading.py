@@ -292,3 +292,13 @@ def test_series_is_a_reserved_conference_slug():
     conference.slug = "series"
     with pytest.raises(ValidationError, match="reserved"):
         conference.full_clean()
+
+
+def test_a_series_named_in_another_script_has_a_page(client):
+    conference = make_conference(
+        name="파이콘 한국 2018", series="파이콘 한국", slug="pycon-kr-2018"
+    )
+    path = f"/series/{conference.series_slug}/"
+    assert conference.series_slug  # transliterated, as conference slugs are
+    assert "파이콘 한국" in client.get(path).text
+    assert f'href="{path}"' in client.get("/series/").text

@@ -21,7 +21,18 @@ from taggit.models import Tag
 from confnotes.markdown import render_markdown
 from confnotes.slugs import free_slug
 from speakers.models import Speaker, normalize_name
-from talks.models import Conference, Day, Kind, Link, Note, TaggedTalk, Talk, TalkSpeaker
+from talks.models import (
+    Author,
+    Conference,
+    Day,
+    Kind,
+    Link,
+    Note,
+    NoteAuthor,
+    TaggedTalk,
+    Talk,
+    TalkSpeaker,
+)
 
 BATCH = 1000
 
@@ -221,18 +232,29 @@ def build_archive(*, talks: int, seed: int = 1, note_share: float = 0.4) -> Arch
     return stats
 
 
-def _authors():
-    user_model = get_user_model()
-    existing = list(user_model.objects.filter(username__startswith="bench-writer-"))
+def _authors() -> list[Author]:
+    existing = list(Author.objects.filter(slug__startswith="bench-writer-"))
     if existing:
         return existing
+    user_model = get_user_model()
     users = [
         user_model(username=f"bench-writer-{n}", first_name=first, last_name="Writer")
         for n, first in enumerate(["Rob", "Jon", "Wendy", "Mia", "Tariq", "Lena"])
     ]
     for user in users:
         user.set_unusable_password()
-    return user_model.objects.bulk_create(users)
+    users = user_model.objects.bulk_create(users)
+    return Author.objects.bulk_create(
+        Author(name=user.get_full_name(), slug=user.username, user=user) for user in users
+    )
+
+
+def _create_notes(notes: list[Note]) -> None:
+    """Insert generated notes and their one author each."""
+    Note.objects.bulk_create(notes, batch_size=BATCH)
+    NoteAuthor.objects.bulk_create(
+        (NoteAuthor(note=note, author=note.bench_author) for note in notes), batch_size=BATCH
+    )
 
 
 def _speakers(rng: random.Random, count: int) -> list[Speaker]:
@@ -293,21 +315,22 @@ def _attach(rng, talk_list, days, speakers, tags, authors, note_share, now, stat
             notes.append(_note(rng, authors, now, body, day=day))
     TalkSpeaker.objects.bulk_create(talk_speakers, batch_size=BATCH)
     TaggedTalk.objects.bulk_create(tagged, batch_size=BATCH)
-    Note.objects.bulk_create(notes, batch_size=BATCH)
+    _create_notes(notes)
     Link.objects.bulk_create(links, batch_size=BATCH)
     stats.notes = len(notes)
 
 
 def _note(rng, authors, now, body: str, *, published: bool = True, **subject) -> Note:
     """A generated note on `subject` (talk=, talk_id= or day=), published within five years."""
-    return Note(
+    note = Note(
         **subject,
-        author=rng.choice(authors),
         body=body,
         body_html=_rendered(body),
         published=published,
         published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
     )
+    note.bench_author = rng.choice(authors)
+    return note
 
 
 def add_notes(*, share: float = 0.4, seed: int = 2) -> int:
@@ -320,5 +343,5 @@ def add_notes(*, share: float = 0.4, seed: int = 2) -> int:
         if rng.random() < share:
             body = _note_body(rng, rng.choice(TOPICS))
             rows.append(_note(rng, authors, now, body, talk_id=talk_id))
-    Note.objects.bulk_create(rows, batch_size=BATCH)
+    _create_notes(rows)
     return len(rows)

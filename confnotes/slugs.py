@@ -9,7 +9,7 @@ from django.utils.text import slugify
 # uses at the root cannot be conference slugs.
 RESERVED_ROOT_SLUGS = frozenset(
     {
-        "accounts", "admin", "api", "conferences", "feeds", "healthz", "media",
+        "accounts", "admin", "api", "authors", "conferences", "feeds", "healthz", "media",
         "robots.txt", "search", "series", "sitemap.xml", "speakers", "static", "tags",
         "favicon.ico",
     }

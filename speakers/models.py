@@ -155,6 +155,11 @@ class SpeakerAlias(models.Model):
     speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
     normalized_name = models.CharField(max_length=200, editable=False)
+    public = models.BooleanField(
+        default=False,
+        help_text="Print on the speaker's page as “also known as”. "
+        "Otherwise the alias only matches names on import and in search.",
+    )
 
     objects = SpeakerAliasManager()
 

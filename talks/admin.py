@@ -8,7 +8,17 @@ from django.utils.safestring import SafeString
 
 from speakers.models import Speaker
 from talks.freshness import publication_changed
-from talks.models import Conference, Day, Link, LinkCheck, Note, Talk, TalkSpeaker
+from talks.models import (
+    Author,
+    Conference,
+    Day,
+    Link,
+    LinkCheck,
+    Note,
+    NoteAuthor,
+    Talk,
+    TalkSpeaker,
+)
 from talks.search import search_index_conferences, search_index_talks
 from talks.timestamps import format_time_code, parse_time_code
 
@@ -64,11 +74,15 @@ class NoteInline(admin.StackedInline):
     """Notes written on the page of what they are about; see `NoteAuthorMixin`."""
 
     model = Note
-    fields = ["author", "author_name", "body", "body_preview", "published"]
-    readonly_fields = ["body_preview"]
+    fields = ["byline_column", "body", "body_preview", "published"]
+    readonly_fields = ["byline_column", "body_preview"]
     body_preview = markdown_preview("body", "Note as published")
     extra = 0
-    autocomplete_fields = ["author"]
+    show_change_link = True  # authors and source are edited on the note's own page
+
+    @admin.display(description="authors")
+    def byline_column(self, obj):
+        return obj.byline if obj and obj.pk else "You, when you save it."
 
 
 class DayNoteInline(NoteInline):
@@ -82,14 +96,15 @@ class ConferenceNoteInline(NoteInline):
 
 
 class NoteAuthorMixin:
-    """A note written in an inline is by whoever saves it, unless it names its author."""
+    """A note written in an inline is by whoever saves it, until its own page names others."""
 
     def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
         if formset.model is Note:
             for note_form in formset.forms:
-                if note_form.has_changed() and not note_form.instance.author_id:
-                    note_form.instance.author = request.user
-        super().save_formset(request, form, formset, change)
+                note = note_form.instance
+                if note.pk and note_form.has_changed() and not note.note_authors.exists():
+                    note.set_authors([request.user])
 
 
 class DayInline(admin.TabularInline):
@@ -227,27 +242,53 @@ class TalkAdmin(NoteAuthorMixin, admin.ModelAdmin):
         return obj.day.label
 
 
+class NoteAuthorInline(admin.TabularInline):
+    model = NoteAuthor
+    fields = ["author", "position"]
+    autocomplete_fields = ["author"]
+    extra = 0
+    verbose_name = "author"
+    verbose_name_plural = "authors, in byline order (empty: you, when you save)"
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "user"]
+    search_fields = ["name", "user__username"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Note)
 class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
     list_display = ["__str__", "byline_column", "published", "published_at", "updated"]
     list_filter = ["published", ("talk__conference", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["talk", "day__conference", "conference", "author"]
-    search_fields = ["body", "talk__title", "author__username", "author_name"]
-    autocomplete_fields = ["talk", "day", "conference", "author"]
+    list_select_related = ["talk", "day__conference", "conference"]
+    search_fields = ["body", "talk__title", "authors__name"]
+    autocomplete_fields = ["talk", "day", "conference"]
     readonly_fields = ["body_preview", "published_at"]
     body_preview = markdown_preview("body", "Note as published")
-    fields = [
-        "talk",
-        "day",
-        "conference",
-        "author",
-        "author_name",
-        "body",
-        "body_preview",
-        "published",
-        "published_at",
+    inlines = [NoteAuthorInline]
+    fieldsets = [
+        (None, {"fields": ["talk", "day", "conference"]}),
+        (None, {"fields": ["body", "body_preview", "published", "published_at"]}),
+        (
+            "First published elsewhere",
+            {
+                "fields": [
+                    "source_url",
+                    "source_title",
+                    "source_site",
+                    "source_author",
+                    "source_date",
+                ]
+            },
+        ),
     ]
     date_hierarchy = "created"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(Note.authors_prefetch())
 
     @admin.display(description="byline")
     def byline_column(self, obj):
@@ -260,10 +301,10 @@ class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
         refresh_after_bulk_publish(Note, pks)
         self.message_user(request, f"Published {updated} note(s).")
 
-    def save_model(self, request, obj, form, change):
-        if obj.author_id is None and not obj.author_name:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not form.instance.note_authors.exists():
+            form.instance.set_authors([request.user])
 
     def view_on_site(self, obj):
         return obj.get_absolute_url()

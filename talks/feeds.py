@@ -83,10 +83,8 @@ class NotesFeed(Feed):
     def items(self, obj=None):
         return (
             self.notes(obj)
-            .select_related(
-                "talk__conference", "talk__day", "day__conference", "conference", "author"
-            )
-            .prefetch_related(tags_prefetch("talk__"))
+            .select_related("talk__conference", "talk__day", "day__conference", "conference")
+            .prefetch_related(tags_prefetch("talk__"), Note.authors_prefetch())
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 

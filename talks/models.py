@@ -725,6 +725,61 @@ class Link(models.Model):
 # Note
 
 
+class AuthorManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Author(models.Model):
+    """Someone who writes notes: a staff user, or a guest writer known only by name."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        null=True,
+        blank=True,
+        help_text="The account that writes as this author; empty for a guest writer.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = AuthorManager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return slug_path("talks:author_detail", slug=self.slug)
+
+    @classmethod
+    def for_writer(cls, writer) -> "Author":
+        """The Author for an Author, a user account (made on first use) or a guest's name."""
+        if isinstance(writer, Author):
+            return writer
+        if isinstance(writer, str):
+            name = " ".join(writer.split())
+            author = cls.objects.filter(name=name, user=None).first()
+            return author or cls.objects.create(name=name)
+        author = cls.objects.filter(user=writer).first()
+        if author is None:
+            name = writer.get_full_name() or writer.get_username()
+            author = cls.objects.create(name=name, user=writer)
+        return author
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name, Author.objects.exclude(pk=self.pk))
+        super().save(*args, **kwargs)
+
+
 class NoteQuerySet(PublicQuerySet):
     @staticmethod
     def public_rule(path: str = "") -> Q:
@@ -771,20 +826,17 @@ class Note(MarkdownMixin, models.Model):
         blank=True,
         help_text="For notes on the whole conference, such as closing take-aways.",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        related_name="notes",
-        null=True,
-        blank=True,
-    )
-    author_name = models.CharField(
-        max_length=200, blank=True, help_text="Byline to show instead of the author's account name."
-    )
+    authors = models.ManyToManyField(Author, through="NoteAuthor", related_name="notes", blank=True)
     body = models.TextField(help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
     published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
     published_at = models.DateTimeField(null=True, blank=True)
+    # Where the note was first published, when it was somewhere else first.
+    source_url = models.URLField("first published at", max_length=500, blank=True)
+    source_title = models.CharField("original title", max_length=300, blank=True)
+    source_site = models.CharField("site name", max_length=200, blank=True)
+    source_author = models.CharField("original author", max_length=200, blank=True)
+    source_date = models.DateField("first published on", null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -794,6 +846,7 @@ class Note(MarkdownMixin, models.Model):
 
     class Meta:
         ordering = ["created", "pk"]
+        permissions = [("publish_note", "Can publish and unpublish notes")]
         indexes = [
             # Partial: an index led by `published` would be chosen for any query of
             # published notes, even one by day or talk that has better indexes.
@@ -829,12 +882,41 @@ class Note(MarkdownMixin, models.Model):
         return self.day if self.day_id else self.conference
 
     @property
+    def author_list(self) -> list[Author]:
+        """The authors in byline order; readers prefetch them with `Note.authors_prefetch()`."""
+        if hasattr(self, "ordered_authors"):
+            return [note_author.author for note_author in self.ordered_authors]
+        return [na.author for na in self.note_authors.select_related("author")]
+
+    @staticmethod
+    def authors_prefetch(path: str = "") -> Prefetch:
+        return Prefetch(
+            f"{path}note_authors",
+            queryset=NoteAuthor.objects.select_related("author").only(
+                "note_id", "position", "author__name", "author__slug"
+            ),
+            to_attr="ordered_authors",
+        )
+
+    @property
     def byline(self) -> str:
-        if self.author_name:
-            return self.author_name
-        if self.author_id is not None:
-            return self.author.get_full_name() or self.author.get_username()
-        return "Anonymous"
+        """The authors joined: "Ada", "Ada and Bo", "Ada, Bo and Cy"; "Anonymous" if none."""
+        names = [author.name for author in self.author_list]
+        if not names:
+            return "Anonymous"
+        if len(names) == 1:
+            return names[0]
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    def set_authors(self, authors) -> None:
+        """Make `authors` (Author rows, user accounts or guest names) the byline, in order."""
+        rows = [Author.for_writer(author) for author in authors]
+        self.note_authors.all().delete()
+        NoteAuthor.objects.bulk_create(
+            NoteAuthor(note=self, author=author, position=position)
+            for position, author in enumerate(dict.fromkeys(rows))
+        )
+        self.__dict__.pop("ordered_authors", None)
 
     def get_absolute_url(self):
         return f"{self.subject.get_absolute_url()}#note-{self.uid}"
@@ -859,6 +941,46 @@ class Note(MarkdownMixin, models.Model):
             self.published_at = timezone.now()
         self.render_markdown()
         super().save(*args, **kwargs)
+
+
+class NoteAuthorManager(models.Manager):
+    def get_by_natural_key(self, note_uid, author_slug):
+        return self.get(note__uid=note_uid, author__slug=author_slug)
+
+
+class NoteAuthor(models.Model):
+    """One author of a note, in byline order."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="note_authors")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="note_authors")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = NoteAuthorManager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "author"], name="note_author_once"),
+        ]
+
+    def __str__(self):
+        return str(self.author)
+
+    def natural_key(self):
+        return (*self.note.natural_key(), *self.author.natural_key())
+
+    natural_key.dependencies = ["talks.note", "talks.author"]
+
+
+class TagOldSlug(OldSlug):
+    """A slug a tag had before it was renamed or merged into another tag."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="old_slugs")
+
+    class Meta(OldSlug.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="tag_old_slug_unique"),
+        ]
 
 
 # ---------------------------------------------------------------------------

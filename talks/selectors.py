@@ -123,7 +123,8 @@ def tag_counts(talks) -> list[tuple[Tag, int]]:
 def home_page() -> dict:
     notes = (
         Note.objects.published()
-        .select_related("talk__conference", "talk__day", "day__conference", "conference", "author")
+        .select_related("talk__conference", "talk__day", "day__conference", "conference")
+        .prefetch_related(Note.authors_prefetch())
         .order_by("-published_at", "-pk")[:10]
     )
     conferences = Conference.objects.published().for_list().order_by("-start_date", "name")
@@ -221,7 +222,11 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     talks_by_day = {day.pk: [] for day in days}
     for talk in with_rows(talks):
         talks_by_day[talk.day_id].append(talk)
-    notes = Note.objects.visible(staff=staff).filter(conference=conference).select_related("author")
+    notes = (
+        Note.objects.visible(staff=staff)
+        .filter(conference=conference)
+        .prefetch_related(Note.authors_prefetch())
+    )
     return {
         "conference": conference,
         "notes": list(notes),
@@ -248,7 +253,9 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
     talks = list(Talk.objects.filter(day=current).defer(*TALK_DEFERRED).with_link_health())
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk
-    notes = Note.objects.visible(staff=staff).select_related("author").defer("body")
+    notes = (
+        Note.objects.visible(staff=staff).prefetch_related(Note.authors_prefetch()).defer("body")
+    )
     day_notes = None  # read with the items' notes when an item is rendered
 
     def items_of(missing: list) -> list:
@@ -311,7 +318,11 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
     )
     if talk is None:
         return None
-    notes = Note.objects.visible(staff=staff).filter(talk=talk).select_related("author")
+    notes = (
+        Note.objects.visible(staff=staff)
+        .filter(talk=talk)
+        .prefetch_related(Note.authors_prefetch())
+    )
     return {
         "conference": talk.conference,
         "talk": talk,

@@ -71,16 +71,13 @@ def make_user(**overrides):
     return get_user_model().objects.create_user(**fields)
 
 
-def make_note(*, talk=None, day=None, **overrides) -> Note:
-    fields = {
-        "talk": talk,
-        "day": day,
-        "author": overrides.pop("author", None) or make_user(),
-        "body": "Some *notes* about it.",
-        "published": True,
-    }
+def make_note(*, talk=None, day=None, authors=None, **overrides) -> Note:
+    """A published note by `authors` (users, Author rows or guests' names), or a new user."""
+    fields = {"talk": talk, "day": day, "body": "Some *notes* about it.", "published": True}
     fields.update(overrides)
-    return Note.objects.create(**fields)
+    note = Note.objects.create(**fields)
+    note.set_authors(authors or [make_user()])
+    return note
 
 
 def make_full_day(talks_per_day: int, *, conference=None, **day_overrides) -> Day:

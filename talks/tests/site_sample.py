@@ -94,7 +94,7 @@ def make_sample_site() -> SampleSite:
         duration=datetime.timedelta(minutes=45),
         room="Main hall",
     )
-    make_note(talk=keynote, author=author, body="A warm opening about *keeping* things online.")
+    make_note(talk=keynote, authors=[author], body="A warm opening about *keeping* things online.")
     talk = make_talk(
         day,
         title="Caching pages without tears",
@@ -110,7 +110,7 @@ def make_sample_site() -> SampleSite:
         video_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
     )
     make_link(talk, kind="code", title="Example code", url="https://code.example.org/caching")
-    make_note(talk=talk, author=author, body=NOTE)
+    make_note(talk=talk, authors=[author], body=NOTE)
     make_talk(day, title="Lunch", kind=Kind.BREAK, start_time=datetime.time(12, 30))
     make_talk(
         day,
@@ -120,9 +120,9 @@ def make_sample_site() -> SampleSite:
         tags=["python"],
         start_time=datetime.time(17, 0),
     )
-    make_note(day=day, author=author, body="A day of **measured** talks and good coffee.")
+    make_note(day=day, authors=[author], body="A day of **measured** talks and good coffee.")
     make_talk(second_day, title="Sprint on the docs", kind=Kind.SPRINT, tags=["docs"])
-    make_note(conference=conference, author=author, body="What we take home: *patience*.")
+    make_note(conference=conference, authors=[author], body="What we take home: *patience*.")
 
     pages = {
         "home": "/",

@@ -42,12 +42,10 @@ def test_site_feed_lists_public_notes_newest_first_with_authors_dates_and_html(c
     make_note(
         talk=talk,
         body="Older **write-up**.",
-        author_name="Olga Older",
+        authors=["Olga Older"],
         published_at=_at(3),
     )
-    make_note(
-        day=day, body="The whole day, *briefly*.", author_name="Dana Day", published_at=_at(1)
-    )
+    make_note(day=day, body="The whole day, *briefly*.", authors=["Dana Day"], published_at=_at(1))
 
     feed = _parse(client.get("/feeds/notes/"))
 
@@ -100,7 +98,7 @@ def test_feeds_drop_characters_xml_cannot_carry(client):
     conference = make_conference(name="Control\x01Conf\x0b")
     speaker = make_speaker(name="Bell\x07 Person")
     talk = make_talk(make_day(conference), title="Null\x02 title", speakers=[speaker])
-    make_note(talk=talk, author_name="Esc\x1b Writer", body="Text with \x08 backspace")
+    make_note(talk=talk, authors=["Esc\x1b Writer"], body="Text with \x08 backspace")
 
     for url in ["/feeds/notes/", f"/{conference.slug}/feed/", f"/speakers/{speaker.slug}/feed/"]:
         entry = _parse(client.get(url)).entries[0]
@@ -110,13 +108,13 @@ def test_feeds_drop_characters_xml_cannot_carry(client):
 
 def test_site_feed_leaves_out_drafts(client):
     public = make_talk(make_day(make_conference()), title="Public talk")
-    make_note(talk=public, body="Visible note", author_name="Shown")
-    make_note(talk=public, body="Draft note", author_name="Draft author", published=False)
+    make_note(talk=public, body="Visible note", authors=["Shown"])
+    make_note(talk=public, body="Draft note", authors=["Draft author"], published=False)
     draft_conference = make_conference(published=False)
-    make_note(talk=make_talk(make_day(draft_conference)), author_name="Hidden conf author")
+    make_note(talk=make_talk(make_day(draft_conference)), authors=["Hidden conf author"])
     draft_day = make_day(make_conference(), published=False)
-    make_note(talk=make_talk(draft_day), author_name="Hidden day author")
-    make_note(day=draft_day, author_name="Hidden day note author")
+    make_note(talk=make_talk(draft_day), authors=["Hidden day author"])
+    make_note(day=draft_day, authors=["Hidden day note author"])
 
     feed = _parse(client.get("/feeds/notes/"))
 
@@ -139,9 +137,9 @@ def test_site_feed_query_count_constant(client, django_assert_num_queries, size)
 def test_conference_feed_has_notes_of_its_talks_and_days_only(client):
     conference = make_conference(name="OnlyConf")
     day = make_day(conference)
-    make_note(talk=make_talk(day), author_name="Talk writer")
-    make_note(day=day, author_name="Day writer")
-    make_note(talk=make_talk(make_day(make_conference())), author_name="Elsewhere")
+    make_note(talk=make_talk(day), authors=["Talk writer"])
+    make_note(day=day, authors=["Day writer"])
+    make_note(talk=make_talk(make_day(make_conference())), authors=["Elsewhere"])
 
     feed = _parse(client.get(f"/{conference.slug}/feed/"))
 
@@ -172,9 +170,9 @@ def test_conference_feed_follows_a_renamed_conference(client):
 def test_speaker_feed_has_notes_on_their_talks_only(client):
     ada = make_speaker(name="Ada Feed")
     day = make_day()
-    make_note(talk=make_talk(day, speakers=[ada, make_speaker()]), author_name="About Ada")
-    make_note(talk=make_talk(day, speakers=[make_speaker()]), author_name="About someone else")
-    make_note(day=day, author_name="About the day")
+    make_note(talk=make_talk(day, speakers=[ada, make_speaker()]), authors=["About Ada"])
+    make_note(talk=make_talk(day, speakers=[make_speaker()]), authors=["About someone else"])
+    make_note(day=day, authors=["About the day"])
 
     feed = _parse(client.get(f"/speakers/{ada.slug}/feed/"))
 
@@ -205,10 +203,10 @@ def test_speaker_feed_follows_a_renamed_speaker(client):
 
 def test_tag_feed_has_notes_on_tagged_talks_only(client):
     day = make_day()
-    make_note(talk=make_talk(day, tags=["databases"]), author_name="On databases")
-    make_note(talk=make_talk(day, tags=["cooking"]), author_name="On cooking")
+    make_note(talk=make_talk(day, tags=["databases"]), authors=["On databases"])
+    make_note(talk=make_talk(day, tags=["cooking"]), authors=["On cooking"])
     hidden = make_talk(make_day(published=False), tags=["databases"])
-    make_note(talk=hidden, author_name="On a draft day")
+    make_note(talk=hidden, authors=["On a draft day"])
 
     feed = _parse(client.get("/tags/databases/feed/"))
 
@@ -279,7 +277,7 @@ def test_feed_is_cached_and_answers_conditional_get(client):
 
 def test_feed_changes_when_a_note_is_published(client):
     talk = make_talk()
-    note = make_note(talk=talk, author_name="Later", published=False)
+    note = make_note(talk=talk, authors=["Later"], published=False)
     assert _parse(client.get("/feeds/notes/")).entries == []
 
     note.published = True

@@ -51,7 +51,7 @@ def _make_hostile_archive(group_size: int = 1) -> list[str]:
             recap=joined,
         )
         day = make_day(conference, title=first[:200], summary=joined)
-        make_note(day=day, body=joined, author_name=group[-1][:200])
+        make_note(day=day, body=joined, authors=[group[-1][:200]])
         talks, speakers = [], []
         for payload in group:
             conference.tags.add(payload[:100])
@@ -67,7 +67,7 @@ def _make_hostile_archive(group_size: int = 1) -> list[str]:
                 tags=[payload[:100], "hostile"],
             )
             make_link(talk, title=payload[:300])
-            make_note(talk=talk, body=payload, author_name=payload[:200])
+            make_note(talk=talk, body=payload, authors=[payload[:200]])
             talks.append(talk)
             speakers.append(speaker)
         tag_slug = talks[0].tags.get(name=first[:100]).slug

@@ -108,7 +108,7 @@ def test_note_published_at_set_when_published_and_byline():
 
     assert draft.published_at is not None
     assert draft.byline.startswith("Wendy Writer")
-    assert make_note(talk=draft.talk, author_name="Rob H").byline == "Rob H"
+    assert make_note(talk=draft.talk, authors=["Rob H"]).byline == "Rob H"
 
 
 @pytest.mark.parametrize(

@@ -199,9 +199,9 @@ def test_day_page_shows_every_item_in_order_with_details(client):
     make_link(keynote, kind="code", title="The demo code", url="https://code.example.org/demo")
     dinner = make_talk(day, title="Dinner at the pub", kind=Kind.SOCIAL, position=3)
     lightning = make_talk(day, title="Bytecode in five minutes", kind=Kind.LIGHTNING, position=2)
-    make_note(talk=keynote, body="She talked about **compilers**.", author_name="Rob Notes")
+    make_note(talk=keynote, body="She talked about **compilers**.", authors=["Rob Notes"])
     make_note(talk=keynote, body="Draft thoughts", published=False)
-    make_note(day=day, body="What a day it was.", author_name="Day Writer")
+    make_note(day=day, body="What a day it was.", authors=["Day Writer"])
 
     html = client.get(day.get_absolute_url()).content.decode()
 
@@ -277,7 +277,7 @@ def test_talk_page_shows_abstract_notes_speakers_links_and_video(client):
     make_link(
         talk, kind="transcript", title="Full transcript", url="https://example.org/transcript"
     )
-    make_note(talk=talk, body="Loved the *demo*.", author_name="Jon H")
+    make_note(talk=talk, body="Loved the *demo*.", authors=["Jon H"])
     related = make_talk(make_day(), title="More async stuff", tags=["async"])
     make_talk(make_day(), title="Unrelated thing", tags=["cooking"])
 

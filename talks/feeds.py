@@ -1,12 +1,15 @@
 """Atom feeds of published notes: site-wide, per conference, per speaker, per tag.
 
-Each entry carries the note's byline, its publication and update dates, a
+Each entry carries the note's authors (an `<author>` each), where it was first
+published (`<link rel="via">`), its publication and update dates, a
 plain-text summary and the note's sanitized HTML (`body_html`, never the
 Markdown source) as its content. A feed runs a fixed number of queries: the
-subject (conference, speaker or tag), the notes, and the tags of their talks.
+subject (conference, speaker or tag), the notes with their authors, and the
+tags of their talks.
 """
 
 import re
+from urllib.parse import urljoin
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
@@ -22,6 +25,7 @@ from talks.models import (
     ConferenceOldSlug,
     ConferenceQuerySet,
     Note,
+    TagOldSlug,
     speakers_with_public_talks,
     tags_prefetch,
     tags_with_public_talks,
@@ -62,6 +66,13 @@ class NotesAtomFeed(Atom1Feed):
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        for name, path in item.get("authors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", urljoin(self.feed["link"], path))
+            handler.endElement("author")
+        if item.get("source_url"):  # where the note was first published
+            handler.addQuickElement("link", "", {"rel": "via", "href": item["source_url"]})
         if item.get("content_html"):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
 
@@ -84,7 +95,8 @@ class NotesFeed(Feed):
         return (
             self.notes(obj)
             .select_related("talk__conference", "talk__day", "day__conference", "conference")
-            .prefetch_related(tags_prefetch("talk__"), Note.authors_prefetch())
+            .prefetch_related(tags_prefetch("talk__"))
+            .with_authors()
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 
@@ -108,8 +120,8 @@ class NotesFeed(Feed):
 
     item_guid_is_permalink = False
 
-    def item_author_name(self, note):
-        return note.byline
+    # Each author is an <author> of the entry, written by NotesAtomFeed: Django's
+    # feeds know one author per entry.
 
     def item_pubdate(self, note):
         return note.published_at or note.created
@@ -121,7 +133,11 @@ class NotesFeed(Feed):
         return [tag.name for tag in note.talk.listed_tags()] if note.talk_id else []
 
     def item_extra_kwargs(self, note):
-        return {"content_html": note.body_html}
+        return {
+            "content_html": note.body_html,
+            "authors": [(author.name, author.get_absolute_url()) for author in note.author_list],
+            "source_url": note.source_url,
+        }
 
 
 class ConferenceNotesFeed(NotesFeed):
@@ -193,6 +209,18 @@ class SpeakerNotesFeed(NotesFeed):
 
 class TagNotesFeed(NotesFeed):
     """Published notes on the talks carrying one tag."""
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            # A tag renamed, or merged into another: the feed of the tag it is now.
+            old = TagOldSlug.objects.select_related("tag").filter(slug=kwargs["slug"]).first()
+            if old is None:
+                raise
+            return HttpResponsePermanentRedirect(
+                reverse("talks:tag_feed", kwargs={"slug": old.tag.slug})
+            )
 
     def get_object(self, request, slug):
         return tags_with_public_talks().get(slug=slug)

@@ -8,6 +8,7 @@ A page belongs to one scope besides `EVERYWHERE`, read off its path:
 | `/conferences/...` | `conferences` |
 | `/speakers/`, `/tags/`, `/search/`, `/feeds/notes/` | `speakers`, `tags`, `search`, `notes` |
 | `/speakers/<slug>/...`, `/tags/<slug>/...` | `speaker:<slug>`, `tag:<slug>` |
+| `/authors/<slug>/` | `author:<slug>` |
 | `/sitemap*.xml`, `/robots.txt` | `sitemap` |
 | `/<conference>/...` | `conference:<slug>`: the conference, its days, talks, calendars, feed |
 
@@ -24,18 +25,20 @@ from taggit.models import Tag
 from confnotes.pagecache import EVERYWHERE, expire
 from speakers.models import Speaker, SpeakerAlias
 from talks.models import (
+    Author,
     Conference,
     Day,
     Link,
     LinkCheck,
     Note,
+    NoteAuthor,
     TaggedConference,
     TaggedTalk,
     Talk,
     TalkSpeaker,
 )
 
-_SLUG_SCOPES = {"speakers": "speaker", "tags": "tag"}
+_SLUG_SCOPES = {"speakers": "speaker", "tags": "tag", "authors": "author"}
 _ROOT_SCOPES = {
     "": "home",
     "conferences": "conferences",
@@ -122,7 +125,27 @@ def note_changed(sender, instance, **kwargs) -> None:
         scopes |= conference_scopes(Day.objects.filter(pk=instance.day_id).values("conference"))
     if instance.conference_id:
         scopes |= conference_scopes([instance.conference_id])
+    authors = Author.objects.filter(note_authors__note=instance.pk).values_list("slug", flat=True)
+    scopes |= {f"author:{slug}" for slug in authors}
     expire(scopes | set(NOTE_LISTS))
+
+
+def author_changed(sender, instance, created=False, signal=None, **kwargs) -> None:
+    """An author's name prints in every byline of theirs, on pages of any scope."""
+    if created or signal is post_delete:  # no notes yet; or their bylines went first
+        expire(_slug_scopes("author", instance))
+    elif instance.note_authors.exists():
+        everything_changed()
+    else:
+        expire(_slug_scopes("author", instance))
+
+
+def note_author_changed(sender, instance, **kwargs) -> None:
+    """A byline changed: the author's page, and the pages of the note (if it still exists)."""
+    expire(_own_scopes("author", Author, instance.author_id))
+    note = Note.objects.filter(pk=instance.note_id).first()
+    if note is not None:
+        note_changed(Note, note)
 
 
 def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None:
@@ -245,6 +268,8 @@ def connect() -> None:
         (TaggedTalk, tagged_talk_changed),
         (Link, link_changed),
         (Note, note_changed),
+        (NoteAuthor, note_author_changed),
+        (Author, author_changed),
         (Speaker, speaker_changed),
         (SpeakerAlias, speaker_alias_changed),
         (Tag, everything_changed),

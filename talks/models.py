@@ -1,9 +1,11 @@
 import uuid
 from operator import attrgetter
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
@@ -775,12 +777,44 @@ class Author(models.Model):
         return author
 
     def save(self, *args, **kwargs):
+        self.name = " ".join(self.name.split())
         if not self.slug:
             self.slug = unique_slug(self.name, Author.objects.exclude(pk=self.pk))
         super().save(*args, **kwargs)
 
 
+# Separators of the authors that `with_authors()` reads in one string: author names
+# cannot hold them (Author.save() folds them, as all whitespace, into spaces).
+_ROW, _FIELD = "\x1e", "\x1f"
+_UNREAD = object()
+
+
 class NoteQuerySet(PublicQuerySet):
+    def with_authors(self):
+        """The notes with their authors (see `Note.author_list`), read in the same query:
+        the pages that print bylines stay within their query budget."""
+        bylines = (
+            NoteAuthor.objects.filter(note=OuterRef("pk"))
+            .values("note")
+            .annotate(
+                data=StringAgg(
+                    Concat(
+                        Cast("position", models.CharField()),
+                        Value(_FIELD),
+                        Cast("author_id", models.CharField()),
+                        Value(_FIELD),
+                        "author__slug",
+                        Value(_FIELD),
+                        "author__name",
+                        output_field=models.CharField(),
+                    ),
+                    delimiter=Value(_ROW),
+                )
+            )
+            .values("data")
+        )
+        return self.annotate(byline_data=Subquery(bylines))
+
     @staticmethod
     def public_rule(path: str = "") -> Q:
         """Published notes about a public talk, day or conference."""
@@ -883,20 +917,14 @@ class Note(MarkdownMixin, models.Model):
 
     @property
     def author_list(self) -> list[Author]:
-        """The authors in byline order; readers prefetch them with `Note.authors_prefetch()`."""
-        if hasattr(self, "ordered_authors"):
-            return [note_author.author for note_author in self.ordered_authors]
-        return [na.author for na in self.note_authors.select_related("author")]
-
-    @staticmethod
-    def authors_prefetch(path: str = "") -> Prefetch:
-        return Prefetch(
-            f"{path}note_authors",
-            queryset=NoteAuthor.objects.select_related("author").only(
-                "note_id", "position", "author__name", "author__slug"
-            ),
-            to_attr="ordered_authors",
-        )
+        """The authors in byline order: read with the note by `NoteQuerySet.with_authors()`,
+        or else queried now."""
+        data = self.__dict__.get("byline_data", _UNREAD)
+        if data is _UNREAD:
+            return [na.author for na in self.note_authors.select_related("author")]
+        rows = [row.split(_FIELD, 3) for row in (data or "").split(_ROW) if row]
+        rows.sort(key=lambda row: int(row[0]))
+        return [Author(pk=int(pk), slug=slug, name=name) for _pos, pk, slug, name in rows]
 
     @property
     def byline(self) -> str:
@@ -908,15 +936,24 @@ class Note(MarkdownMixin, models.Model):
             return names[0]
         return f"{', '.join(names[:-1])} and {names[-1]}"
 
+    @property
+    def source_site_label(self) -> str:
+        """The name of the site the note was first published at, or its URL's host."""
+        return self.source_site or urlsplit(self.source_url).hostname or ""
+
+    @property
+    def has_source(self) -> bool:
+        return bool(self.source_url or self.source_title or self.source_site)
+
     def set_authors(self, authors) -> None:
         """Make `authors` (Author rows, user accounts or guest names) the byline, in order."""
         rows = [Author.for_writer(author) for author in authors]
-        self.note_authors.all().delete()
-        NoteAuthor.objects.bulk_create(
-            NoteAuthor(note=self, author=author, position=position)
-            for position, author in enumerate(dict.fromkeys(rows))
-        )
-        self.__dict__.pop("ordered_authors", None)
+        with transaction.atomic():
+            self.note_authors.all().delete()
+            # One by one, not in bulk: each save expires the pages of the byline.
+            for position, author in enumerate(dict.fromkeys(rows)):
+                NoteAuthor.objects.create(note=self, author=author, position=position)
+        self.__dict__.pop("byline_data", None)
 
     def get_absolute_url(self):
         return f"{self.subject.get_absolute_url()}#note-{self.uid}"

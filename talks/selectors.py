@@ -11,7 +11,8 @@ from collections import Counter
 from itertools import groupby
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Max, Min, Q, prefetch_related_objects
+from django.db.models import Count, Max, Min, Prefetch, Q, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template import engines
 from markupsafe import Markup
@@ -19,10 +20,11 @@ from taggit.models import Tag
 
 from confnotes.pagecache import remember, remember_many
 from confnotes.slugs import ascii_slug
-from speakers.models import Speaker
+from speakers.models import Speaker, SpeakerAlias
 from talks.freshness import LISTED_SPEAKERS, talk_row_scopes
 from talks.models import (
     TALK_DEFERRED,
+    Author,
     Conference,
     Day,
     Note,
@@ -124,7 +126,7 @@ def home_page() -> dict:
     notes = (
         Note.objects.published()
         .select_related("talk__conference", "talk__day", "day__conference", "conference")
-        .prefetch_related(Note.authors_prefetch())
+        .with_authors()
         .order_by("-published_at", "-pk")[:10]
     )
     conferences = Conference.objects.published().for_list().order_by("-start_date", "name")
@@ -222,18 +224,24 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     talks_by_day = {day.pk: [] for day in days}
     for talk in with_rows(talks):
         talks_by_day[talk.day_id].append(talk)
-    notes = (
-        Note.objects.visible(staff=staff)
-        .filter(conference=conference)
-        .prefetch_related(Note.authors_prefetch())
-    )
+    notes = Note.objects.visible(staff=staff).filter(conference=conference).with_authors()
     return {
         "conference": conference,
-        "notes": list(notes),
+        "notes": _about(notes, conference=conference),
         "days": [(day, talks_by_day[day.pk]) for day in days],
         "talk_count": len(talks),
         "tag_counts": tag_counts(talks)[:40],
     }
+
+
+def _about(notes, **subject) -> list:
+    """`notes`, each given the object it is about (already read for the page): their
+    links, such as the JSON-LD's, then cost no query."""
+    notes = list(notes)
+    for note in notes:
+        for name, value in subject.items():
+            setattr(note, name, value)
+    return notes
 
 
 def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None:
@@ -253,9 +261,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
     talks = list(Talk.objects.filter(day=current).defer(*TALK_DEFERRED).with_link_health())
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk
-    notes = (
-        Note.objects.visible(staff=staff).prefetch_related(Note.authors_prefetch()).defer("body")
-    )
+    notes = Note.objects.visible(staff=staff).with_authors().defer("body")
     day_notes = None  # read with the items' notes when an item is rendered
 
     def items_of(missing: list) -> list:
@@ -266,6 +272,8 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
         prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
         notes_by_talk = {talk.pk: [] for talk in missing}
         for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
+            if note.day_id:
+                note.day = current
             (day_notes if note.day_id else notes_by_talk[note.talk_id]).append(note)
         macros = template_macros()
         items = []
@@ -282,7 +290,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
             talks, name=lambda talk: f"day-item:{talk.pk}", scopes=talk_row_scopes, compute=items_of
         )
     if day_notes is None:  # every item came from the cache
-        day_notes = list(notes.filter(day=current))
+        day_notes = _about(notes.filter(day=current), day=current)
     # Runs of items as the page prints them: a noted item alone, items without notes
     # together as one list of lines.
     program = []
@@ -318,15 +326,11 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
     )
     if talk is None:
         return None
-    notes = (
-        Note.objects.visible(staff=staff)
-        .filter(talk=talk)
-        .prefetch_related(Note.authors_prefetch())
-    )
+    notes = Note.objects.visible(staff=staff).filter(talk=talk).with_authors()
     return {
         "conference": talk.conference,
         "talk": talk,
-        "notes": list(notes.order_by("created", "pk")),
+        "notes": _about(notes.order_by("created", "pk"), talk=talk),
         "related_talks": _related_talks(talk, staff=staff),
     }
 
@@ -383,8 +387,13 @@ def speaker_list_page(number) -> dict:
 def speaker_page(slug: str, *, staff: bool, number) -> dict | None:
     """The speaker with a page of their talks, latest first; None when there is no such
     speaker, or (for the public) none of their talks is published."""
+    # Only the aliases marked public are printed ("also known as"); the others are
+    # match keys for imports and search.
+    public_aliases = Prefetch(
+        "aliases", queryset=SpeakerAlias.objects.filter(public=True), to_attr="public_aliases"
+    )
     speaker = (
-        Speaker.objects.prefetch_related("aliases")
+        Speaker.objects.prefetch_related(public_aliases)
         .annotate(website_failing_since=broken_since("website"))
         .filter(slug=slug)
         .first()
@@ -405,6 +414,38 @@ def speaker_page(slug: str, *, staff: bool, number) -> dict | None:
         "page": page,
         "talks": page.object_list,
         "talk_count": len(keys),
+        "conference_count": len({conference for _pk, conference in keys}),
+    }
+
+
+def author_page(slug: str, number) -> dict | None:
+    """The author with a page of their published notes, latest first; None when there is
+    no such author, or none of their notes is published."""
+    author = Author.objects.filter(slug=slug).first()
+    if author is None:
+        return None
+    notes = Note.objects.published().filter(note_authors__author=author)
+    # Every note's key and conference in one light query, as on the speaker page.
+    keys = list(
+        notes.order_by("-published_at", "-pk").values_list(
+            "pk", Coalesce("talk__conference_id", "day__conference_id", "conference_id")
+        )
+    )
+    if not keys:
+        raise Http404("No published notes by this author.")
+    page = _page_of(
+        [pk for pk, _conference in keys],
+        number,
+        LIST_PAGE_SIZE,
+        Note.objects.select_related("talk__conference", "day__conference", "conference")
+        .with_authors()
+        .defer("body", "body_html")
+        .in_bulk,
+    )
+    return {
+        "author": author,
+        "page": page,
+        "note_count": len(keys),
         "conference_count": len({conference for _pk, conference in keys}),
     }
 

@@ -20,7 +20,7 @@ content_imported = Signal()
 
 def connect() -> None:
     freshness.connect()
-    for model in (Conference, Talk, Link, Speaker):
+    for model in (Conference, Talk, Link, Speaker, Note):
         pre_save.connect(
             blank_unsafe_urls, sender=model, dispatch_uid=f"confnotes-safe-urls-{model.__name__}"
         )

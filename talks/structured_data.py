@@ -101,7 +101,52 @@ def _drop_empty(data: dict) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [], {})}
 
 
-def conference_event(conference, talks, *, absolute) -> dict:
+def note_articles(notes, *, absolute) -> list[dict]:
+    """schema.org Articles of published notes: every author, and the work each was first
+    published as (`isBasedOn`)."""
+    articles = []
+    for note in notes:
+        if not note.published:
+            continue
+        source = None
+        if note.has_source:
+            source = _drop_empty(
+                {
+                    "@type": "CreativeWork",
+                    "name": note.source_title,
+                    "url": note.source_url,
+                    "author": {"@type": "Person", "name": note.source_author}
+                    if note.source_author
+                    else None,
+                    "publisher": {"@type": "Organization", "name": note.source_site}
+                    if note.source_site
+                    else None,
+                    "datePublished": note.source_date,
+                }
+            )
+        articles.append(
+            _drop_empty(
+                {
+                    "@type": "Article",
+                    "url": absolute(note.get_absolute_url()),
+                    "author": [
+                        {
+                            "@type": "Person",
+                            "name": author.name,
+                            "url": absolute(author.get_absolute_url()),
+                        }
+                        for author in note.author_list
+                    ],
+                    "datePublished": note.published_at.isoformat() if note.published_at else None,
+                    "dateModified": note.updated.isoformat() if note.updated else None,
+                    "isBasedOn": source,
+                }
+            )
+        )
+    return articles
+
+
+def conference_event(conference, talks, *, absolute, notes=()) -> dict:
     """schema.org Event of a conference; `talks` are its listed talks with speakers."""
     performers, seen = [], set()
     for talk in talks:
@@ -122,11 +167,12 @@ def conference_event(conference, talks, *, absolute) -> dict:
             "image": absolute(conference.logo.url) if conference.logo else None,
             "sameAs": conference.website,
             "performer": performers,
+            "subjectOf": note_articles(notes, absolute=absolute),
         }
     )
 
 
-def day_event(day, talks, *, absolute) -> dict:
+def day_event(day, talks, *, absolute, notes=()) -> dict:
     """schema.org Event of a conference day, its items (fetched without speakers) as
     sub-events: each names its talk page, where its speakers are."""
     conference = day.conference
@@ -157,6 +203,7 @@ def day_event(day, talks, *, absolute) -> dict:
                 )
                 for talk in talks
             ],
+            "subjectOf": note_articles(notes, absolute=absolute),
         }
     )
 
@@ -176,7 +223,7 @@ def _clip(talk) -> dict | None:
     )
 
 
-def talk_structured_data(talk, *, absolute) -> list[dict]:
+def talk_structured_data(talk, *, absolute, notes=()) -> list[dict]:
     """schema.org Event of a talk, and a VideoObject when it has a video (with the talk as
     a Clip of it when the talk is a part of a longer recording)."""
     conference, day = talk.conference, talk.day
@@ -200,6 +247,7 @@ def talk_structured_data(talk, *, absolute) -> list[dict]:
                 "name": conference.name,
                 "url": absolute(conference.get_absolute_url()),
             },
+            "subjectOf": note_articles(notes, absolute=absolute),
         }
     )
     items = [event]
@@ -250,6 +298,7 @@ def speaker_person(speaker, talks, *, absolute) -> dict:
             "@context": SCHEMA_CONTEXT,
             "@type": "Person",
             "name": speaker.name,
+            "alternateName": [alias.name for alias in getattr(speaker, "public_aliases", ())],
             "url": absolute(speaker.get_absolute_url()),
             "description": plain_text(speaker.bio_html),
             "image": absolute(speaker.photo.url) if speaker.photo else None,

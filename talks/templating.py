@@ -15,24 +15,27 @@ def _absolute(context):
 
 
 @pass_context
-def conference_json_ld(context, conference, days):
-    """JSON-LD Event of a conference page; `days` is the page's (day, talks) list."""
+def conference_json_ld(context, conference, days, notes=()):
+    """JSON-LD Event of a conference page; `days` is the page's (day, talks) list, `notes`
+    its notes on the whole conference."""
     talks = [talk for _day, day_talks in days for talk in day_talks]
-    data = structured_data.conference_event(conference, talks, absolute=_absolute(context))
+    data = structured_data.conference_event(
+        conference, talks, absolute=_absolute(context), notes=notes
+    )
     return structured_data.json_ld_script(data)
 
 
 @pass_context
-def day_json_ld(context, day, talks):
-    """JSON-LD Event of a day page, its items as sub-events."""
-    data = structured_data.day_event(day, talks, absolute=_absolute(context))
+def day_json_ld(context, day, talks, notes=()):
+    """JSON-LD Event of a day page, its items as sub-events, its own notes as articles."""
+    data = structured_data.day_event(day, talks, absolute=_absolute(context), notes=notes)
     return structured_data.json_ld_script(data)
 
 
 @pass_context
-def talk_json_ld(context, talk):
-    """JSON-LD Event of a talk page, and its VideoObject when it has a video."""
-    items = structured_data.talk_structured_data(talk, absolute=_absolute(context))
+def talk_json_ld(context, talk, notes=()):
+    """JSON-LD Event of a talk page with its notes, and its VideoObject when it has a video."""
+    items = structured_data.talk_structured_data(talk, absolute=_absolute(context), notes=notes)
     return mark_safe("\n".join(structured_data.json_ld_script(item) for item in items))
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("conferences/<int:year>/", views.conference_list, name="conference_year"),
     path("series/", views.series_list, name="series_list"),
     path("series/<slug:slug>/", views.series_detail, name="series_detail"),
+    path("authors/<slug:slug>/", views.author_detail, name="author_detail"),
     path("speakers/", views.speaker_list, name="speaker_list"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("tags/", views.tag_list, name="tag_list"),

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 
+from confnotes.paths import slug_path
 from speakers.models import SpeakerOldSlug
 from talks import selectors
 from talks.models import (
@@ -17,6 +18,7 @@ from talks.models import (
     ConferenceOldSlug,
     ConferenceQuerySet,
     DayOldSlug,
+    TagOldSlug,
     TalkOldSlug,
     TalkQuerySet,
 )
@@ -60,6 +62,13 @@ def conference_list(request, year=None):
         staff=_is_staff(request), year=year, number=request.GET.get("page")
     )
     return render(request, "talks/conference_list.html", page)
+
+
+def author_detail(request, slug):
+    page = selectors.author_page(slug, request.GET.get("page"))
+    if page is None:
+        raise Http404("No such author.")
+    return render(request, "talks/author_detail.html", page)
 
 
 def series_list(request):
@@ -135,9 +144,13 @@ def tag_list(request):
 
 def tag_detail(request, slug):
     page = selectors.tag_page(slug, request.GET.get("page"))
-    if page is None:
+    if page is not None:
+        return render(request, "talks/tag_detail.html", page)
+    # A tag renamed, or merged into another: its old URL leads to the tag it is now.
+    old = TagOldSlug.objects.select_related("tag").filter(slug=slug).first()
+    if old is None:
         raise Http404("No published talks with this tag.")
-    return render(request, "talks/tag_detail.html", page)
+    return _redirect(request, slug_path("talks:tag_detail", slug=old.tag.slug))
 
 
 def search(request):

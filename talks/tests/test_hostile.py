@@ -11,7 +11,7 @@ from PIL import Image
 
 from speakers.models import Speaker
 from speakers.tests.samples import bomb_png_bytes, huge_header_png_bytes
-from talks.models import Conference, Note, Talk
+from talks.models import Author, Conference, Note, Talk
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -171,7 +171,6 @@ def test_payloads_through_the_admin_render_safely(admin_client, client):
             "notes-TOTAL_FORMS": 1,
             "notes-INITIAL_FORMS": 0,
             "notes-0-body": payload_body,
-            "notes-0-author_name": XSS_PAYLOADS[4],
             "notes-0-published": "on",
         },
     )
@@ -187,7 +186,12 @@ def test_payloads_through_the_admin_render_safely(admin_client, client):
         },
     )
     assert speaker_response.status_code == 302
+    author_response = admin_client.post(
+        reverse("admin:talks_author_add"), {"name": XSS_PAYLOADS[4], "slug": "hostile-author"}
+    )
+    assert author_response.status_code == 302, author_response.content.decode()[:2000]
     talk = Talk.objects.get(title=payload_title)
+    Note.objects.get(talk=talk).set_authors([Author.objects.get(slug="hostile-author")])
     talk.talk_speakers.create(speaker=Speaker.objects.get(name=XSS_PAYLOADS[9]), position=1)
     assert Note.objects.get(talk=talk).body == payload_body  # stored as typed
 

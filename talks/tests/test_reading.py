@@ -228,7 +228,7 @@ def test_admin_adds_a_note_on_the_whole_conference(admin_client, admin_user):
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.text[:2000]
     note = Note.objects.get(conference=conference)
-    assert note.author == admin_user
+    assert [author.user for author in note.author_list] == [admin_user]
     assert "What we take home." in client_text(conference)
 
 

@@ -23,7 +23,7 @@ from functools import cache as memoize
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
 
 from confnotes import compression, routers
@@ -191,7 +191,12 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         scopes = scopes_of_request(request) if _cacheable_request(request) else None
         if scopes is None:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES:
+                # Made for who asks (staff see drafts): no shared cache may keep it.
+                patch_cache_control(response, private=True)
+                patch_vary_headers(response, ("Cookie",))
+            return response
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         key = f"{_entries_prefix()}:page:{hashlib.sha256(address.encode()).hexdigest()}"

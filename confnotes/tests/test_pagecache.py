@@ -65,6 +65,21 @@ def test_staff_are_never_served_from_the_cache(client, admin_client):
     assert "Hidden draft" in response.content.decode()
 
 
+def test_pages_made_for_who_asks_are_private_and_vary_with_the_cookie(client, admin_client):
+    day = make_day()
+    make_note(talk=make_talk(day), body="Hidden draft", published=False)
+    url = day.get_absolute_url()
+
+    staff = admin_client.get(url)
+    anonymous = client.get(url)
+
+    assert "private" in staff["Cache-Control"]
+    assert "Cookie" in staff["Vary"]
+    assert "Hidden draft" in staff.content.decode()
+    assert anonymous["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert "Hidden draft" not in anonymous.content.decode()
+
+
 def test_not_found_and_admin_pages_are_not_cached(client):
     assert "X-Confnotes-Cache" not in client.get("/no-such-thing/")
     assert "X-Confnotes-Cache" not in client.get("/admin/login/")

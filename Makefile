@@ -15,10 +15,11 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-# Install, migrate a SQLite database, load the seed fixtures and serve on 127.0.0.1:8000.
+# Install, migrate a SQLite database, add the seed fixtures' missing rows (rows that
+# exist, and what writers changed in them, stay as they are) and serve on 127.0.0.1:8000.
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DJANGO_DEBUG=1 $(BIN)/python manage.py loaddata fixtures/*.json
+	DJANGO_DEBUG=1 $(BIN)/python manage.py seed fixtures/*.json
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)

@@ -8,6 +8,7 @@ Environment variables (names are stable; deployments rely on them):
 - CACHE_URL: default is a folder on disk that every process of this machine shares
   (beside a SQLite file, else var/cache/); redis://host:6379/0 uses Redis, for several
   app servers.
+- CONFNOTES_BASE_URL: the site's public address, for absolute URLs in exports.
 """
 
 import hashlib
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "axes",
+    # Revision history of content (django-reversion) and its admin pages.
+    "reversion",
+    "confnotes.history",
     "speakers",
     "talks",
 ]
@@ -227,7 +231,14 @@ CONFNOTES_BENCH_FLOOR = env.bool("CONFNOTES_BENCH_FLOOR", default=False)
 # link-local networks; a site that archives its own intranet may allow them.
 CONFNOTES_LINKCHECK_PRIVATE_HOSTS = env.bool("CONFNOTES_LINKCHECK_PRIVATE_HOSTS", default=False)
 
+# The site's public address (https://notes.example.org), for absolute URLs written
+# outside a request: schedule exports. Unset with debug off, an export asks for it.
+CONFNOTES_BASE_URL = env.str("CONFNOTES_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or refused (another host): the admin,
+# the only place that needs one, not Django's /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Security. With debug off, `manage.py check --deploy --fail-level WARNING` passes.
 SECURE_CONTENT_TYPE_NOSNIFF = True

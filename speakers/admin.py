@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from confnotes.admin_merge import MergeAdminMixin
+from confnotes.history.admin import HistoryAdmin
 from speakers.images import UploadedImageField
+from speakers.merge import SpeakerMergeError, speakers_merge
 from speakers.models import Speaker, SpeakerAlias, normalize_name
 
 
@@ -29,12 +33,12 @@ class SpeakerAliasFormSet(BaseInlineFormSet):
 class SpeakerAliasInline(admin.TabularInline):
     model = SpeakerAlias
     formset = SpeakerAliasFormSet
-    fields = ["name"]
+    fields = ["name", "public"]
     extra = 1
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(MergeAdminMixin, HistoryAdmin):
     list_display = ["name", "thumbnail_preview", "website"]
     list_display_links = ["name"]
     list_per_page = 50
@@ -52,6 +56,19 @@ class SpeakerAdmin(admin.ModelAdmin):
     inlines = [SpeakerAliasInline]
     # Size, pixel and format checks with messages that say what is wrong.
     formfield_overrides = {models.ImageField: {"form_class": UploadedImageField}}
+    actions = ["merge_selected"]
+    # Two at a time: the editor compares them side by side before one goes.
+    merge_min = merge_max = 2
+    merge_template = "admin/speakers/speaker/merge.html"
+    merge_error = SpeakerMergeError
+
+    def merge_columns(self, objects) -> list[dict]:
+        prefetch_related_objects(objects, "aliases", "talks__conference")
+        return [{"talks": obj.talks.all(), "aliases": obj.aliases.all()} for obj in objects]
+
+    def merge(self, request, *, keep, others) -> str:
+        (other,) = others
+        return str(speakers_merge(keep=keep, other=other, user=request.user))
 
     @admin.display(description="Photo")
     def thumbnail_preview(self, obj):

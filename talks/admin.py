@@ -6,7 +6,9 @@ from django.db.models.functions import Coalesce, Now
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from confnotes.history.admin import HistoryAdmin
 from speakers.models import Speaker
+from talks import tag_admin  # noqa: F401  (registers taggit's Tag with rename and merge)
 from talks.freshness import publication_changed
 from talks.models import (
     Author,
@@ -19,6 +21,8 @@ from talks.models import (
     Talk,
     TalkSpeaker,
 )
+from talks.permissions import may_change_note, may_delete_note, may_publish_notes
+from talks.recap_admin import recap_urls
 from talks.search import search_index_conferences, search_index_talks
 from talks.timestamps import format_time_code, parse_time_code
 
@@ -49,29 +53,46 @@ def refresh_after_bulk_publish(model, pks) -> None:
         search_index_talks(pk for (pk,) in talk_ids)
 
 
+class AdminStyles:
+    """The admin's own stylesheet, with fixes to Django's (static/css/admin.css)."""
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+
 class PublishActionsMixin:
     """Publish/unpublish actions for models with a `published` flag."""
 
     actions = ["publish", "unpublish"]
 
-    @admin.action(description="Publish selected %(verbose_name_plural)s")
+    def has_publish_permission(self, request) -> bool:
+        """Conferences and days are published by whoever may change them."""
+        return self.has_change_permission(request)
+
+    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["publish"])
     def publish(self, request, queryset):
         # The rows, taken before the update: a list filter may no longer match them after.
         pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=True)
         refresh_after_bulk_publish(queryset.model, pks)
+        self.record_change(request, pks, "Published (list action).")
         self.message_user(request, f"Published {updated} item(s).")
 
-    @admin.action(description="Unpublish selected %(verbose_name_plural)s")
+    @admin.action(description="Unpublish selected %(verbose_name_plural)s", permissions=["publish"])
     def unpublish(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=False)
         refresh_after_bulk_publish(queryset.model, pks)
+        self.record_change(request, pks, "Unpublished (list action).")
         self.message_user(request, f"Unpublished {updated} item(s).")
 
 
 class NoteInline(admin.StackedInline):
-    """Notes written on the page of what they are about; see `NoteAuthorMixin`."""
+    """Notes written on the page of what they are about; see `NoteAuthorMixin`.
+
+    The inline lists everyone's notes: notes already saved are changed and deleted
+    here only by who may change any note (talks/permissions.py).
+    """
 
     model = Note
     fields = ["byline_column", "body", "body_preview", "published"]
@@ -83,6 +104,18 @@ class NoteInline(admin.StackedInline):
     @admin.display(description="authors")
     def byline_column(self, obj):
         return obj.byline if obj and obj.pk else "You, when you save it."
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and may_publish_notes(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and may_publish_notes(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not may_publish_notes(request.user):
+            readonly.append("published")
+        return readonly
 
 
 class DayNoteInline(NoteInline):
@@ -101,10 +134,13 @@ class NoteAuthorMixin:
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Note:
-            for note_form in formset.forms:
-                note = note_form.instance
-                if note.pk and note_form.has_changed() and not note.note_authors.exists():
+            # What the formset saved: a form's has_changed() is False once saved when
+            # the inline may not change saved notes (NoteInline).
+            saved = [*formset.new_objects, *(note for note, _fields in formset.changed_objects)]
+            for note in saved:
+                if not note.note_authors.exists():
                     note.set_authors([request.user])
+                    self.record_again(note)  # its version, with the byline just set
 
 
 class DayInline(admin.TabularInline):
@@ -117,7 +153,7 @@ class DayInline(admin.TabularInline):
 
 
 @admin.register(Conference)
-class ConferenceAdmin(NoteAuthorMixin, PublishActionsMixin, admin.ModelAdmin):
+class ConferenceAdmin(NoteAuthorMixin, PublishActionsMixin, AdminStyles, HistoryAdmin):
     list_display = ["name", "series", "start_date", "city", "published", "day_count"]
     list_filter = ["published", ("start_date", admin.DateFieldListFilter), "series", "source"]
     search_fields = ["name", "series", "city"]
@@ -151,7 +187,7 @@ class TalkInline(admin.TabularInline):
 
 
 @admin.register(Day)
-class DayAdmin(NoteAuthorMixin, PublishActionsMixin, admin.ModelAdmin):
+class DayAdmin(NoteAuthorMixin, PublishActionsMixin, AdminStyles, HistoryAdmin):
     list_display = ["__str__", "date", "position", "title", "published"]
     list_filter = ["published", "conference"]
     list_select_related = ["conference"]
@@ -165,6 +201,10 @@ class DayAdmin(NoteAuthorMixin, PublishActionsMixin, admin.ModelAdmin):
         "summary", "summary_preview",
     ]  # fmt: skip
     ordering = ["-date", "position"]
+
+    def get_urls(self):
+        # The recap pages (import, review, export) live in talks/recap_admin.py.
+        return recap_urls(self) + super().get_urls()
 
 
 class TalkSpeakerInline(admin.TabularInline):
@@ -206,7 +246,7 @@ class TimeCodeField(forms.IntegerField):
 
 
 @admin.register(Talk)
-class TalkAdmin(NoteAuthorMixin, admin.ModelAdmin):
+class TalkAdmin(NoteAuthorMixin, AdminStyles, HistoryAdmin):
     list_display = ["title", "conference", "day_label", "kind", "start_time", "room"]
     list_filter = ["kind", ("conference", admin.RelatedOnlyFieldListFilter), "day__date"]
     list_select_related = ["conference", "day"]
@@ -258,9 +298,16 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who may add authors but not change them (writers) adds guests: an account
+        # tied to an author writes, and edits, as that author.
+        if request.user.has_perm("talks.change_author"):
+            return self.readonly_fields
+        return [*self.readonly_fields, "user"]
+
 
 @admin.register(Note)
-class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
+class NoteAdmin(PublishActionsMixin, AdminStyles, HistoryAdmin):
     list_display = ["__str__", "byline_column", "published", "published_at", "updated"]
     list_filter = ["published", ("talk__conference", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["talk", "day__conference", "conference"]
@@ -288,17 +335,40 @@ class NoteAdmin(PublishActionsMixin, admin.ModelAdmin):
     date_hierarchy = "created"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(Note.authors_prefetch())
+        return super().get_queryset(request).with_authors()
 
     @admin.display(description="byline")
     def byline_column(self, obj):
         return obj.byline
 
-    @admin.action(description="Publish selected notes")
+    def has_change_permission(self, request, obj=None):
+        return may_change_note(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_delete_note(request.user, obj)
+
+    def has_publish_permission(self, request) -> bool:
+        return may_publish_notes(request.user)
+
+    def kept_on_restore(self, request, current) -> dict:
+        if may_publish_notes(request.user):
+            return {}
+        if current is None:  # a recovered note comes back as a draft
+            return {"published": False, "published_at": None}
+        return {"published": current.published, "published_at": current.published_at}
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not may_publish_notes(request.user):
+            readonly.append("published")  # a forged POST cannot publish: the form has no field
+        return readonly
+
+    @admin.action(description="Publish selected notes", permissions=["publish"])
     def publish(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=True, published_at=Coalesce("published_at", Now()))
         refresh_after_bulk_publish(Note, pks)
+        self.record_change(request, pks, "Published (list action).")
         self.message_user(request, f"Published {updated} note(s).")
 
     def save_related(self, request, form, formsets, change):

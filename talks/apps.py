@@ -8,9 +8,11 @@ class TalksConfig(AppConfig):
 
     def ready(self):
         from confnotes import jinja2
-        from talks import search, signals, templating
+        from talks import history, search, signals, tags, templating
 
         jinja2.register(globals=templating.TEMPLATE_GLOBALS, filters=templating.TEMPLATE_FILTERS)
+        history.register()
         signals.connect()
+        tags.connect()
         search.connect_signals()
         signals.connect_last()

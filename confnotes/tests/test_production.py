@@ -138,3 +138,18 @@ def test_admin_login_locks_out_after_repeated_failures(client, django_user_model
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("next_url", ["https://elsewhere.example/steal", "//elsewhere.example/"])
+def test_admin_login_with_a_refused_next_lands_on_the_admin_index(
+    client, django_user_model, next_url
+):
+    django_user_model.objects.create_user("editor", password="right-password", is_staff=True)
+
+    response = client.post(
+        f"/admin/login/?next={next_url}", {"username": "editor", "password": "right-password"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200

@@ -132,6 +132,7 @@ class SpeakerResolver:
         self._by_key: dict[str, Speaker] = {}
         self._slugs: set[str] | None = None
         self.created_pks: set[int] = set()  # speakers resolve_all() created in this run
+        self.created: list[Speaker] = []  # the same, in the order they were made
 
     def _preload(self, keys) -> None:
         """Fetch, in two queries, every existing speaker known by one of these
@@ -171,6 +172,7 @@ class SpeakerResolver:
             insert(Speaker, new)  # Past save(): nothing to render for a bare name.
             self.summary.add("Speaker", "created", len(new))
             self.created_pks.update(speaker.pk for speaker in new)
+            self.created.extend(new)
         return {key: self._by_key[key] for key in wanted}
 
     def _new_slug(self, name: str) -> str:
@@ -215,6 +217,11 @@ class PlannerStatistics:
                 return
             tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in self.MODELS)
             cursor.execute(f"ANALYZE {tables}")
+
+
+def revision_comment(command: str, paths) -> str:
+    """What the history says of an import run: the command and what it read."""
+    return f"Imported by {command} from {', '.join(str(path) for path in paths)}."
 
 
 def announce_import(sender: str, conference_ids) -> None:

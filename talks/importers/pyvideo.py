@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from confnotes.history.versions import RevisionLog
 from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug, free_slug
 from speakers.models import normalize_name
 from talks.importers.bulk import insert
@@ -55,10 +56,12 @@ from talks.importers.common import (
     normalize_language,
     refuse_json_constant,
     resolve_url,
+    revision_comment,
     use_primary_database,
 )
 from talks.importers.rst import abstract_markdown, abstracts_to_html
 from talks.models import Conference, Day, Link, LinkKind, Source, TaggedTalk, Talk, TalkSpeaker
+from talks.tags import tags_of_old_names
 from talks.timestamps import render_with_time_codes
 from talks.video import split_offset
 
@@ -563,17 +566,26 @@ def _archive_events(path: Path, max_bytes: int):
 
 
 def import_pyvideo(
-    paths, *, stdout=None, max_json_bytes: int = MAX_JSON_BYTES, workers: int = 0
+    paths,
+    *,
+    stdout=None,
+    max_json_bytes: int = MAX_JSON_BYTES,
+    workers: int = 0,
+    history: RevisionLog | None = None,
 ) -> PyvideoSummary:
     """Import pyvideo data from each path (event folder, data root or .tar.gz).
 
     Every good event is imported; the returned summary lists what changed, the records
     skipped and, in `failures`, one line per event or path that could not be imported.
-    With `workers`, that many processes render the abstracts of new talks."""
+    With `workers`, that many processes render the abstracts of new talks. What the
+    run writes is one revision of the history (`history`, else one of its own)."""
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
     summary = PyvideoSummary()
+    if history is None:
+        history = RevisionLog(revision_comment("import_pyvideo", paths))
     with _Renderer(workers) as renderer:
-        run = _Run(summary, renderer)
-        for path in [paths] if isinstance(paths, str | Path) else paths:
+        run = _Run(summary, renderer, history)
+        for path in paths:
             _import_path(run, path, max_json_bytes, stdout)
     return summary
 
@@ -658,9 +670,10 @@ class _Renderer:
 class _Run:
     """State shared by the events of one import: speakers and tags already known."""
 
-    def __init__(self, summary: PyvideoSummary, renderer: _Renderer):
+    def __init__(self, summary: PyvideoSummary, renderer: _Renderer, history: RevisionLog):
         self.summary = summary
         self.renderer = renderer
+        self.history = history
         self.statistics = PlannerStatistics()
         self._forget_written_rows()
 
@@ -723,6 +736,7 @@ class _Run:
                 counts = writer.write(event.videos)
                 writer.remove_withheld(event.withheld)
                 self.statistics.grew(counts["created"])
+                self.history.add(writer.written)
                 if any(n["created"] or n["updated"] for n in event_summary.counts.values()):
                     # Only a change refreshes the pages and the search index.
                     announce_import("pyvideo", [writer.conference.pk])
@@ -752,8 +766,11 @@ class _Run:
             for tag in Tag.objects.all():
                 self._tags.setdefault(tag.name.casefold(), tag)
                 self._tag_slugs.add(tag.slug)
+        missing = {name for name in names if name.casefold() not in self._tags}
+        for name, tag in tags_of_old_names(missing).items():  # merged or renamed since
+            self._tags[name.casefold()] = tag
         new = []
-        for name in sorted(names):
+        for name in sorted(missing):
             key = name.casefold()
             if key not in self._tags:
                 tag = Tag(name=name, slug=self._tag_slug(name))
@@ -829,12 +846,13 @@ class _EventWriter:
                     "because it has notes written here"
                 )
             else:
-                gone.append(talk.pk)
+                gone.append(talk)
                 self.summary.problem(
                     f"{self.raw.where}: removed “{talk.title}”, imported before its id was "
                     "listed in NO_PUBLISH.json"
                 )
-        Talk.objects.filter(pk__in=gone).delete()
+        self.run.history.add(gone)  # as they were, for the admin's "recover deleted"
+        Talk.objects.filter(pk__in=[talk.pk for talk in gone]).delete()
 
     def __init__(self, run: _Run, event: PreparedEvent):
         self.run = run
@@ -843,6 +861,7 @@ class _EventWriter:
         self.fields = event.fields
         self.summary = event.summary
         self.now = timezone.now()
+        self.written: list = []  # rows created or changed, for the run's revision
         self.rendered = {}
         if event.rendered is not None:
             results = event.rendered.result()
@@ -901,6 +920,7 @@ class _EventWriter:
         if changed:
             conference.save()
             self.summary.add("Conference", "created" if created else "updated")
+            self.written.append(conference)
         return conference
 
     def _days(self, dates: set) -> dict:
@@ -925,6 +945,7 @@ class _EventWriter:
                     )
                 )
             insert(Day, new)
+            self.written.extend(new)
             existing.update((day.date, day) for day in new)
             self.summary.add("Day", "created", len(new))
         return existing
@@ -1020,6 +1041,8 @@ class _EventWriter:
         insert(Talk, create, batch_size=BATCH_SIZE)
         self.new_talk_ids = {talk.pk for talk in create}
         Talk.objects.bulk_update(update, [*_TALK_FIELDS, "updated"], batch_size=BATCH_SIZE)
+        self.written.extend(create)
+        self.written.extend(update)
         self.summary.add("Talk", "created", counts["created"])
         self.summary.add("Talk", "updated", counts["updated"])
         return talks, counts
@@ -1046,7 +1069,9 @@ class _EventWriter:
 
     def _speakers(self, talks) -> None:
         names = [name for talk in talks for name in talk._pyvideo[0].speakers]
+        known = len(self.run.speakers.created)
         resolved = self.run.speakers.resolve_all(names)
+        self.written.extend(self.run.speakers.created[known:])
         current: dict[int, dict[int, TalkSpeaker]] = {}
         # By the talks' keys, not a join through their conference: see PlannerStatistics.
         ids = self._known_ids(talks)

@@ -15,13 +15,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, ProcessingInstruction, TreeBuilder
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as parse_xml
+from defusedxml.ElementTree import XMLParser as DefusedXMLParser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from confnotes.history.versions import RevisionLog
 from confnotes.markdown import render_markdown
 from confnotes.slugs import RESERVED_ROOT_SLUGS, ascii_slug, free_slug, unique_slug
 from speakers.models import Speaker, normalize_name
@@ -36,8 +37,11 @@ from talks.importers.common import (
     normalize_language,
     refuse_json_constant,
     resolve_url,
+    revision_comment,
     use_primary_database,
 )
+from talks.importers.schedule_extension import NAME as EXTENSION
+from talks.importers.schedule_extension import EventExtension, pop_extension
 from talks.models import (
     Conference,
     ConferenceOldSlug,
@@ -50,6 +54,7 @@ from talks.models import (
     TalkOldSlug,
     TalkSpeaker,
 )
+from talks.tags import tags_of_old_names
 from talks.video import split_offset
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -235,7 +240,10 @@ def _read_xml(raw: bytes, path) -> dict:
     try:
         # No DTD at all: that refuses entity expansion (billion laughs) and external
         # entities before anything is expanded or fetched.
-        root = parse_xml(raw, forbid_dtd=True)
+        # Processing instructions are kept: confnotes' extension is one.
+        parser = DefusedXMLParser(target=TreeBuilder(insert_pis=True), forbid_dtd=True)
+        parser.feed(raw)
+        root = parser.close()
     except DefusedXmlException as exc:
         raise ImportFailed(
             path, f"XML with a DTD or entity declarations is refused ({type(exc).__name__})"
@@ -283,7 +291,13 @@ def _schedule_from_xml(root: Element, path) -> dict:
         raise ImportFailed(path, "conference: missing <conference>")
     conference: dict = {}
     for child in element:
-        if child.tag == "base_url":
+        if child.tag is ProcessingInstruction:
+            target, _, text = (child.text or "").partition(" ")
+            if target == EXTENSION:  # read with the JSON's: `conference.meta.confnotes`
+                conference["meta"] = {EXTENSION: text}
+        elif not isinstance(child.tag, str):
+            continue
+        elif child.tag == "base_url":
             schedule["base_url"] = _xml_text(child)
         elif child.tag == "days":
             conference["daysCount"] = _xml_number(_xml_text(child))
@@ -310,6 +324,8 @@ def _event_from_xml(element: Element) -> dict:
         event["guid"] = element.get("guid")
     for child in element:
         tag = child.tag
+        if not isinstance(tag, str):  # a processing instruction
+            continue
         if tag == "persons":
             event["persons"] = [
                 {
@@ -324,7 +340,9 @@ def _event_from_xml(element: Element) -> dict:
             event.setdefault("persons", []).extend({"public_name": n} for n in names if n)
         elif tag in ("links", "attachments"):
             event[tag] = [
-                {"url": item.get("href") or "", "title": _xml_text(item)} for item in child
+                {"url": item.get("href") or "", "title": _xml_text(item)}
+                for item in child
+                if isinstance(item.tag, str)
             ]
         elif tag == "recording":
             event["recording_license"] = _xml_text(child.find("license"))
@@ -374,6 +392,7 @@ class ParsedEvent:
     tags: list[str] | None
     extra: dict
     key: str = ""
+    talk_slug: str = ""  # the talk's slug where a confnotes export names it
 
 
 @dataclass
@@ -449,6 +468,8 @@ def parse_schedule(schedule: dict, *, path) -> ParsedSchedule:
     conference = schedule.get("conference")
     if not isinstance(conference, dict):
         _fail(path, "schedule", 'missing "conference" object')
+    conference = dict(conference)
+    extension = pop_extension(conference, path)
     record = "conference"
     title = " ".join(_optional_text(conference.get("title"), path, record, "title").split())
     if not title:
@@ -512,15 +533,20 @@ def parse_schedule(schedule: dict, *, path) -> ParsedSchedule:
                 if not isinstance(raw, dict):
                     _fail(path, f"{record}, room {room!r}, event {m}", "is not an object")
                 order += 1
+                guid = raw.get("guid")
+                noted = extension.events.get(guid) if isinstance(guid, str) else None
                 try:
-                    day.events.append(_parse_event(raw, room, order, base_url))
+                    day.events.append(_parse_event(raw, room, order, base_url, noted))
                 except _BadEvent as exc:
                     problems.append(f"{path}: {_event_label(raw, room, date)}: {exc}")
 
     parsed_days = sorted(days.values(), key=lambda d: d.date)
     key = (acronym or ascii_slug(title) or "conference")[:200]
-    acronym_slug = _acronym_slug(acronym)
-    candidates = [s for s in (acronym_slug, ascii_slug(title)[:194].strip("-")) if s]
+    # A confnotes export names the conference's slug: it comes back under it.
+    acronym_slug = extension.slug or _acronym_slug(acronym)
+    candidates = [
+        s for s in (acronym_slug, _acronym_slug(acronym), ascii_slug(title)[:194].strip("-")) if s
+    ]
     if not start and parsed_days:
         start = parsed_days[0].date
     if not end and parsed_days:
@@ -621,12 +647,19 @@ def _link_parts(item) -> tuple[object, str]:
     return None, ""
 
 
-def _parse_event(raw: dict, room: str, order: int, base_url: str) -> ParsedEvent:
+def _parse_event(
+    raw: dict, room: str, order: int, base_url: str, noted: EventExtension | None = None
+) -> ParsedEvent:
+    """One event; `noted` is what confnotes' extension says of it (tags, no known time,
+    a duration with seconds)."""
     title = " ".join(_event_text(raw, "title").split())
     if not title:
         raise _BadEvent("missing title")
+    noted = noted or EventExtension()
     start = _parse_time(raw.get("start") or _datetime_text(raw.get("date")))
-    duration = _parse_duration(raw.get("duration"))
+    if noted.untimed:
+        start = None
+    duration = _parse_duration(noted.duration or raw.get("duration"))
     guid = raw.get("guid")
     if guid is not None and not isinstance(guid, str):
         raise _BadEvent(f"guid must be text, not {_kind_of(guid)}")
@@ -640,7 +673,7 @@ def _parse_event(raw: dict, room: str, order: int, base_url: str) -> ParsedEvent
         kind = kind_for_type(track, default=Kind.TALK)
     abstract = _event_text(raw, "abstract")
     description = _event_text(raw, "description")
-    tags = raw.get("tags")
+    tags = raw.get("tags", noted.tags)
     if tags is not None:
         # Names, or objects naming one ({"tag": "python", "color": ...}).
         names = [
@@ -698,6 +731,7 @@ def _parse_event(raw: dict, room: str, order: int, base_url: str) -> ParsedEvent
         video_url=video or video_in_text(description) or video_in_text(abstract),
         tags=tags,
         extra=extra,
+        talk_slug=noted.slug or "",
     )
 
 
@@ -742,10 +776,14 @@ def _assign_keys(parsed: ParsedSchedule, path) -> None:
 # Writing
 
 
-def import_schedule(path, *, stdout=None) -> ImportSummary:
+def import_schedule(path, *, stdout=None, history: RevisionLog | None = None) -> ImportSummary:
     """Import one frab/pretalx schedule file, all or nothing; returns what changed.
 
-    Raises ImportFailed (one line: file, record, problem) when the file cannot be imported."""
+    Raises ImportFailed (one line: file, record, problem) when the file cannot be imported.
+    What it writes goes into the revision of `history` (a run of several files shares
+    one), else into a revision of its own."""
+    if history is None:
+        history = RevisionLog(revision_comment("import_schedule", [path]))
     fmt, schedule = read_schedule(path)
     parsed = parse_schedule(schedule, path=path)
     if stdout is not None:
@@ -756,7 +794,9 @@ def import_schedule(path, *, stdout=None) -> ImportSummary:
     summary = ImportSummary()
     try:
         with use_primary_database(), transaction.atomic():
-            conference = _ScheduleWriter(parsed, summary).write()
+            writer = _ScheduleWriter(parsed, summary)
+            conference = writer.write()
+            history.add(writer.written)
             announce_import("schedule", [conference.pk])
     except DatabaseError as exc:
         raise ImportFailed(path, f"database error: {exc}") from None
@@ -807,6 +847,7 @@ class _ScheduleWriter:
     def __init__(self, parsed: ParsedSchedule, summary: ImportSummary):
         self.parsed = parsed
         self.summary = summary
+        self.written: list = []  # rows created or changed, for the run's revision
 
     def write(self) -> Conference:
         self.conference = self.write_conference()
@@ -840,6 +881,10 @@ class _ScheduleWriter:
                 self.summary.add("Talk", "created")
             elif talk.pk in self.updated or talk.pk in changed:
                 self.summary.add("Talk", "updated")
+            else:
+                continue
+            self.written.append(talk)
+        self.written.extend(resolver.created)
         return self.conference
 
     # Conference and days
@@ -875,6 +920,7 @@ class _ScheduleWriter:
         if created or _snapshot(conference, _CONFERENCE_FIELDS) != before:
             conference.save()
             self.summary.add("Conference", "created" if created else "updated")
+            self.written.append(conference)
         return conference
 
     def new_conference_slug(self) -> str:
@@ -896,10 +942,12 @@ class _ScheduleWriter:
                 day.save()  # A few days a conference: save() fills the slug.
                 existing[parsed.date] = day
                 self.summary.add("Day", "created")
+                self.written.append(day)
             elif day.position != parsed.position:
                 day.position = parsed.position
                 day.save(update_fields=["position", "updated"])
                 self.summary.add("Day", "updated")
+                self.written.append(day)
         return existing
 
     # Talks
@@ -932,14 +980,20 @@ class _ScheduleWriter:
         if talk is None and event.guid:
             talk = self.by_guid.get(event.guid)
         if talk is None:
-            talk = self.by_slug.get(ascii_slug(event.title)[:194].strip("-"))
+            talk = self.by_slug.get(event.talk_slug) or self.by_slug.get(
+                ascii_slug(event.title)[:194].strip("-")
+            )
             if talk and talk.source == Source.SCHEDULE and talk.external_id:
                 talk = None  # Another schedule event that happens to share the title.
         if talk is not None and talk.pk in self.claimed:
             return None
         return talk
 
-    def new_slug(self, title: str) -> str:
+    def new_slug(self, title: str, preferred: str = "") -> str:
+        """A free slug: `preferred` (the one a confnotes export names), else the title's."""
+        if preferred and preferred not in self.taken_slugs:
+            self.taken_slugs.add(preferred)
+            return preferred
         return free_slug(ascii_slug(title)[:194].strip("-") or "talk", self.taken_slugs)
 
     def place_talk(self, event: ParsedEvent, day: Day, position: int) -> Talk:
@@ -948,14 +1002,14 @@ class _ScheduleWriter:
         if talk is None:
             talk = Talk(source=Source.SCHEDULE, external_id=event.key)
             talk._before = None
-            talk.slug = self.new_slug(event.title)
+            talk.slug = self.new_slug(event.title, event.talk_slug)
         else:
             self.claimed.add(talk.pk)
             talk._before = _snapshot(talk, _TALK_FIELDS)
             if not talk.external_id and talk.source in ("", Source.SCHEDULE):
                 talk.source, talk.external_id = Source.SCHEDULE, event.key
             if talk.conference_id != self.conference.pk:  # Moved here from another conference.
-                talk.slug = self.new_slug(event.title)
+                talk.slug = self.new_slug(event.title, event.talk_slug)
         talk.day = day
         talk.conference = self.conference
         talk.title = event.title
@@ -1035,6 +1089,7 @@ class _ScheduleWriter:
             Speaker.objects.bulk_update(
                 [speaker for speaker, _ in bios.values()], ["bio", "bio_html"]
             )
+            self.written.extend(s for s, _ in bios.values() if s.pk not in new_speakers)
             updated = len(set(bios) - new_speakers)
             if updated:
                 self.summary.add("Speaker", "updated", updated)
@@ -1096,10 +1151,13 @@ class _ScheduleWriter:
             content_object__in=[talk.pk for _, talk in tagged]
         ).values_list("content_object_id", "tag__name"):
             current[talk_id].add(name.casefold())
+        followed = tags_of_old_names({name for event, _ in tagged for name in event.tags})
         for event, talk in tagged:
             # Tags match without regard to case (TAGGIT_CASE_INSENSITIVE): "python"
-            # in the file is the "Python" tag already there, not a change.
-            if current[talk.pk] != {name.casefold() for name in event.tags}:
-                talk.tags.set(event.tags)
+            # in the file is the "Python" tag already there, not a change. A tag
+            # merged or renamed since is the tag it became.
+            tags = [followed.get(name, name) for name in event.tags]
+            if current[talk.pk] != {str(tag).casefold() for tag in tags}:
+                talk.tags.set(tags)
                 changed.add(talk.pk)
         return changed - self.created

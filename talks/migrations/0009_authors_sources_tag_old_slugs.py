@@ -19,7 +19,8 @@ def bylines_to_authors(apps, schema_editor):
     for note in notes.iterator():
         user = note.author
         if user is not None:
-            name = note.author_name or user.get_full_name() or user.username
+            full_name = f"{user.first_name} {user.last_name}".strip()
+            name = note.author_name or full_name or user.username
             key = ("user", user.pk)
         else:
             name, key = note.author_name, ("name", note.author_name)

@@ -35,6 +35,9 @@ SCHEMES = ("light", "dark")
 # Where screenshots go; CI keeps the folder as an artifact (see README.md).
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 
+# axe-core's rule tags for WCAG 2.2 levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
@@ -66,3 +69,20 @@ def require_vnu() -> str:
     require(java is not None, "java", "install a JRE, e.g. `apt-get install default-jre-headless`")
     require(VNU_JAR.exists(), f"the Nu Html Checker ({VNU_JAR})", "run `npm ci --prefix tools`")
     return java
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page, one readable line per failing node."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # evaluate() runs outside the page's Content Security Policy, which
+        # would refuse an injected inline script.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary']}"
+        for violation in result["violations"]
+        for node in violation["nodes"]
+    ]

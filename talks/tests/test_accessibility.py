@@ -5,35 +5,16 @@ either color scheme, the keyboard reaches every link, and screenshots are kept.
 import pytest
 
 from talks.tests.browser import (
-    AXE_JS,
     DESKTOP,
     PHONE,
     SCHEMES,
     SCREENSHOTS,
+    axe_violations,
     require_axe,
 )
 from talks.tests.site_sample import make_sample_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def _axe_violations(page) -> list[str]:
-    """axe-core's WCAG A/AA violations on the page, one readable line per failing node."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        # evaluate() runs outside the page's Content Security Policy, which
-        # would refuse an injected inline script.
-        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
-    )
-    return [
-        f"{violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary']}"
-        for violation in result["violations"]
-        for node in violation["nodes"]
-    ]
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -51,7 +32,7 @@ def test_every_page_kind_has_no_wcag_violations_and_is_screenshot(open_page, liv
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
             scheme == "dark"
         )
-        violations = _axe_violations(page)
+        violations = axe_violations(page)
         if violations:
             problems[f"{kind} {path}"] = violations
         page.screenshot(path=SCREENSHOTS / f"{kind}-desktop-{scheme}.png", full_page=True)

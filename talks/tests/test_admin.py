@@ -131,7 +131,6 @@ def test_admin_edits_talk_with_ordered_speakers_links_tags_and_note(admin_client
         "links-0-url": "https://blog.example.org/dis",
         **_inline_management("notes", total=1),
         "notes-0-body": "Short and *nerdy*.",
-        "notes-0-author_name": "",
         "notes-0-published": "on",
     }
 
@@ -148,7 +147,7 @@ def test_admin_edits_talk_with_ordered_speakers_links_tags_and_note(admin_client
     assert sorted(talk.tags.names()) == ["bytecode", "cpython"]
     assert Link.objects.get(talk=talk).url == "https://blog.example.org/dis"
     note = Note.objects.get(talk=talk)
-    assert note.author == admin_user
+    assert [author.user for author in note.author_list] == [admin_user]  # who saved it
     assert note.body_html == "<p>Short and <em>nerdy</em>.</p>"
     assert note.published_at is not None
 
@@ -203,7 +202,7 @@ def test_admin_publish_and_unpublish_actions(admin_client):
 
 def test_admin_note_needs_one_subject(admin_client):
     response = admin_client.post(
-        "/admin/talks/note/add/", {"body": "Floating note", "author_name": "", "published": "on"}
+        "/admin/talks/note/add/", {"body": "Floating note", "published": "on"}
     )
 
     assert response.status_code == 200

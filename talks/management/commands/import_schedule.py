@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from talks.importers.common import ImportFailed, ImportSummary
+from confnotes.history.versions import RevisionLog
+from talks.importers.common import ImportFailed, ImportSummary, revision_comment
 from talks.importers.schedule import import_schedule
 
 
@@ -16,9 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, files, **options):
         total, failures = ImportSummary(), []
+        # One revision of the history for the whole run, whatever the number of files.
+        history = RevisionLog(revision_comment("import_schedule", files))
         for path in files:
             try:
-                summary = import_schedule(path, stdout=self.stdout)
+                summary = import_schedule(path, stdout=self.stdout, history=history)
             except ImportFailed as exc:
                 failures.append(str(exc))
                 self.stdout.write(f"{path}: not imported, nothing changed (error below)")

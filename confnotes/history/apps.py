@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class HistoryConfig(AppConfig):
+    """Templates and static files of the admin's history pages; it has no models."""
+
+    name = "confnotes.history"
+    label = "history"
+    verbose_name = "History"

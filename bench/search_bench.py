@@ -13,8 +13,9 @@ Figures: p50/p95 of a query mix, timed two ways: `search_talks()` called directl
 (the search's own SQL and Python), and the whole `/search/` view through Django's
 test client with every middleware and the template (a cache-busting parameter keeps
 the page cache out of it). Then a full `rebuild_search_index`. Exits 3 when a budget
-of the view is missed: p50 under 25 ms, p95 under 20 ms for ordinary queries and
-under 60 ms for a word found in (nearly) every talk.
+of the view is missed: p50 under 25 ms, p95 under 20 ms for ordinary queries and for
+queries in scripts written without spaces, and under 60 ms for a word found in
+(nearly) every talk.
 """
 
 import argparse
@@ -58,6 +59,24 @@ ORDINARY = [
     ("déploiement sécurité", {}),
     ("the GIL", {}),
     ("machine learning pipelines", {}),
+]
+
+
+# Queries in scripts written without spaces (talks/search_scripts.py): words inside
+# longer words, two characters, one character, with a Latin word. A generated archive
+# has no such text, so there they measure the way to an empty result; the pyvideo
+# archive of bench/run.py's largest size has some 700 such titles.
+UNSPACED = [
+    ("파이썬", {}),
+    ("파이썬", {"kind": "talk"}),
+    ("데이터", {}),
+    ("장고", {}),
+    ("의", {}),
+    ("機械学習", {}),
+    ("入門", {}),
+    ("数据", {}),
+    ("python 開発", {}),
+    ("django 웹", {}),
 ]
 
 
@@ -171,6 +190,10 @@ def run_benchmark(*, rebuild_runs: int = 1) -> int:
         f"{len(ORDINARY)} ordinary queries", measure_queries(ORDINARY)
     )
     print(ordinary_line)
+    unspaced_line, unspaced = _summary(
+        f"{len(UNSPACED)} queries in scripts without spaces", measure_queries(UNSPACED)
+    )
+    print(unspaced_line)
     broad_line, broad = _summary(
         f'"{term}", found in {docs:,} of {indexed:,} talks', measure_queries([(term, {})], runs=21)
     )
@@ -180,6 +203,8 @@ def run_benchmark(*, rebuild_runs: int = 1) -> int:
         missed.append(f"ordinary p50 {ordinary['view_p50']:.1f} ms > {MAX_P50_MS} ms")
     if ordinary["view_p95"] > MAX_ORDINARY_P95_MS:
         missed.append(f"ordinary p95 {ordinary['view_p95']:.1f} ms > {MAX_ORDINARY_P95_MS} ms")
+    if unspaced["view_p95"] > MAX_ORDINARY_P95_MS:
+        missed.append(f"unspaced p95 {unspaced['view_p95']:.1f} ms > {MAX_ORDINARY_P95_MS} ms")
     if broad["view_p95"] > MAX_BROAD_P95_MS:
         missed.append(f"broad p95 {broad['view_p95']:.1f} ms > {MAX_BROAD_P95_MS} ms")
     print("  budgets: " + ("; ".join(missed) if missed else "all met"))

@@ -9,6 +9,12 @@ D notes) behind a GIN index, ranked with ts_rank; the vector is kept in its row
 speaker match far above a passing mention in notes. The table is made by migration
 0002_search.
 
+Text in scripts written without spaces (Chinese, Japanese, Korean, Thai, ...) is also
+cut into grams, held in a second index of the same shape (talks_search_grams, migration
+0011: FTS5 on SQLite, a simple-config search vector on PostgreSQL), with rows only for
+talks that have such text; a query term in those scripts is matched there, as a
+substring, and every other term in the word index (talks/search_scripts.py).
+
 The index is derived data: any save or delete of content marks the talks it touches,
 and they are reindexed together once the transaction commits (imports that write
 thousands of rows cost one bulk pass, not one per row). Imports that write past the
@@ -31,6 +37,7 @@ from taggit.models import Tag
 
 from confnotes.markdown import html_to_text
 from speakers.models import Speaker, SpeakerAlias
+from talks import search_scripts
 from talks.models import (
     Conference,
     Day,
@@ -44,6 +51,7 @@ from talks.models import (
 logger = logging.getLogger(__name__)
 
 TABLE = "talks_search"
+GRAMS_TABLE = "talks_search_grams"
 TALK_TABLE = Talk._meta.db_table
 CONFERENCE_TABLE = Conference._meta.db_table
 TAGGED_TABLE = TaggedTalk._meta.db_table
@@ -142,6 +150,19 @@ def in_list(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _rows(docs) -> tuple[list[tuple], list[tuple]]:
+    """The rows of both indexes for these documents: every talk in the word index, with
+    word breaks where scripts meet; a talk with text in an unspaced script in the grams
+    index too."""
+    words, grams = [], []
+    for pk, *texts in docs:
+        word_columns, gram_columns = search_scripts.index_columns(texts)
+        words.append((pk, *word_columns))
+        if any(gram_columns):
+            grams.append((pk, *gram_columns))
+    return words, grams
+
+
 def _write(alias: str, talk_ids: list[int]) -> int:
     """Reindex a sorted batch of talk ids; returns how many talks are now indexed.
 
@@ -152,22 +173,21 @@ def _write(alias: str, talk_ids: list[int]) -> int:
     connection = connections[alias]
     id_column = "rowid" if connection.vendor == "sqlite" else "talk_id"
     low, high = talk_ids[0], talk_ids[-1]
-    dense = high - low < 2 * len(talk_ids)
+    if high - low < 2 * len(talk_ids):  # dense
+        docs = _documents(alias, "range", (low, high))
+        which, params = "BETWEEN %s AND %s", [low, high]
+    else:
+        docs = _documents(alias, "in", talk_ids)
+        which, params = f"IN ({in_list(talk_ids)})", talk_ids
     with connection.cursor() as cursor:
-        if dense:
-            docs = _documents(alias, "range", (low, high))
-            cursor.execute(f"DELETE FROM {TABLE} WHERE {id_column} BETWEEN %s AND %s", [low, high])
-        else:
-            docs = _documents(alias, "in", talk_ids)
-            cursor.execute(
-                f"DELETE FROM {TABLE} WHERE {id_column} IN ({in_list(talk_ids)})", talk_ids
-            )
-        if docs:
-            cursor.executemany(
-                f"INSERT INTO {TABLE} ({id_column}, title, speakers, tags, abstract, notes) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                docs,
-            )
+        for table, rows in zip((TABLE, GRAMS_TABLE), _rows(docs), strict=True):
+            cursor.execute(f"DELETE FROM {table} WHERE {id_column} {which}", params)
+            if rows:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({id_column}, title, speakers, tags, abstract, notes) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    rows,
+                )
     return len(docs)
 
 
@@ -202,15 +222,17 @@ def search_rebuild(*, using: str | None = None) -> int:
     indexed = 0
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
+            for table in (TABLE, GRAMS_TABLE):
+                cursor.execute(f"DELETE FROM {table}")
         for start in range(0, len(talk_ids), BATCH_SIZE):
             indexed += _write(alias, talk_ids[start : start + BATCH_SIZE])
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                # Merge the index segments written batch by batch: faster queries after.
-                cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
-            else:
-                cursor.execute(f"ANALYZE {TABLE}")
+            for table in (TABLE, GRAMS_TABLE):
+                if connection.vendor == "sqlite":
+                    # Merge the index segments written batch by batch: faster queries after.
+                    cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+                else:
+                    cursor.execute(f"ANALYZE {table}")
     return indexed
 
 
@@ -389,7 +411,9 @@ def on_post_migrate(sender, using="default", **kwargs):
     connection = connections[using]
     if connection.vendor not in ("sqlite", "postgresql"):
         return
-    if TABLE not in connection.introspection.table_names():
+    # Both tables, or a database migrated back before one of them: it has no index
+    # this code could write.
+    if not {TABLE, GRAMS_TABLE} <= set(connection.introspection.table_names()):
         return
     if search_index_size(using=using) != Talk.objects.using(using).published().count():
         search_rebuild(using=using)
@@ -478,18 +502,32 @@ def search_terms(query: str) -> list[str]:
     """The words of a query, cut to a sane length: runs of letters, digits and marks.
 
     Punctuation separates words, as it does in the index, so "node.js" is two words
-    and "title:gates" never reaches the engine as a column filter.
+    and "title:gates" never reaches the engine as a column filter. A word is also cut
+    where a script written without spaces meets another ("Django로": Django, 로), as
+    the index cuts it.
     """
     text = "".join(
         ch if unicodedata.category(ch)[0] in "LNM" else " "
         for ch in (query or "")[:QUERY_MAX_CHARS]
     )
-    return text.split()[:QUERY_MAX_TERMS]
+    return [part for word in text.split() for part in search_scripts.split_term(word)][
+        :QUERY_MAX_TERMS
+    ]
 
 
 def fts5_query(terms: list[str]) -> str:
     """An FTS5 expression matching every term, each quoted so no operator syntax survives."""
     return " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+
+
+def fts5_grams_query(runs: list[str]) -> str:
+    """An FTS5 expression of the grams index matching every run as a substring: the
+    phrase of its bigrams, or for one character the grams that start with it."""
+    phrases = (
+        '"{}"{}'.format(" ".join(search_scripts.term_grams(run)), "*" if len(run) == 1 else "")
+        for run in runs
+    )
+    return " ".join(phrases)
 
 
 def highlight(excerpt: str) -> SafeString:
@@ -503,26 +541,17 @@ class _Backend:
 
     def __init__(self, vendor: str, terms: list[str], filters: SearchFilters):
         self.vendor = vendor
+        # Words go to the word index, runs of unspaced scripts to the grams index; a
+        # query with both reads both, joined on the talk, and is ranked by its runs
+        # alone: SQLite's bm25 counts a word's matches in the whole index anew for each
+        # talk the join probes, which made a common word beside a run slow to rank.
+        words = [term for term in terms if not search_scripts.is_unspaced(term)]
+        self.runs = [term for term in terms if search_scripts.is_unspaced(term)]
+        self.excerpt_pattern = search_scripts.matcher(terms) if self.runs else None
         if vendor == "sqlite":
-            self.ctes, self.cte_params = [], []
-            self.id_col = f"{TABLE}.rowid"
-            self.search_from = f"FROM {TABLE}"
-            self.match = fts5_query(terms)
-            self.where, self.params = [f"{TABLE} MATCH %s"], [self.match]
-            self.rank = f"bm25({TABLE}, {SQLITE_WEIGHTS})"
-            self.rank_direction = "ASC"
-            # The year as text: no date parsed per facet row.
-            self.year_sql = "substr(fc.start_date, 1, 4)"
+            self._sqlite(words)
         elif vendor == "postgresql":
-            # Every word is required; a word that stems to nothing is left out.
-            tsquery = " && ".join([f"phraseto_tsquery('{POSTGRES_CONFIG}', %s)"] * len(terms))
-            self.ctes, self.cte_params = [f"q AS (SELECT {tsquery} AS query)"], terms
-            self.id_col = "s.talk_id"
-            self.search_from = f"FROM {TABLE} s CROSS JOIN q"
-            self.where, self.params = ["s.document @@ q.query"], []
-            self.rank = f"ts_rank('{POSTGRES_WEIGHTS}', s.document, q.query)"
-            self.rank_direction = "DESC"
-            self.year_sql = "to_char(fc.start_date, 'YYYY')"
+            self._postgresql(words)
         else:
             raise NotImplementedError(f"Search does not support {vendor}.")
         self.needs_talk = bool(
@@ -530,6 +559,61 @@ class _Backend:
         )
         self.needs_conference = bool(filters.conference or filters.year)
         self._filter(filters)
+
+    def _sqlite(self, words: list[str]) -> None:
+        self.match = fts5_query(words)
+        # The grams index first, as the outer loop of a CROSS JOIN (SQLite keeps that
+        # order): it holds only the talks with unspaced text, while SQLite, left to
+        # choose, probed it once per match of a common word.
+        indexes = [(GRAMS_TABLE, fts5_grams_query(self.runs))] if self.runs else []
+        if words:
+            indexes.append((TABLE, self.match))
+        first = indexes[0][0]
+        self.ctes, self.cte_params = [], []
+        self.id_col = f"{first}.rowid"
+        self.search_from = f"FROM {first}" + "".join(
+            f" CROSS JOIN {table} ON {table}.rowid = {self.id_col}" for table, _ in indexes[1:]
+        )
+        self.where = [f"{table} MATCH %s" for table, _ in indexes]
+        self.params = [match for _, match in indexes]
+        self.rank = f"bm25({first}, {SQLITE_WEIGHTS})"
+        self.rank_direction = "ASC"
+        # The year as text: no date parsed per facet row.
+        self.year_sql = "substr(fc.start_date, 1, 4)"
+
+    def _postgresql(self, words: list[str]) -> None:
+        # (table, its alias, the query's column, its tsquery SQL, parameters), the
+        # grams index first, as on SQLite
+        indexes = []
+        if self.runs:
+            grams = [
+                ("to_tsquery('simple', %s)", f"{run}:*")
+                if len(run) == 1
+                else ("phraseto_tsquery('simple', %s)", " ".join(search_scripts.term_grams(run)))
+                for run in self.runs
+            ]
+            tsquery = " && ".join(sql for sql, _ in grams)
+            indexes.append((GRAMS_TABLE, "g", "grams", tsquery, [param for _, param in grams]))
+        if words:
+            # Every word is required; a word that stems to nothing is left out.
+            tsquery = " && ".join([f"phraseto_tsquery('{POSTGRES_CONFIG}', %s)"] * len(words))
+            indexes.append((TABLE, "s", "query", tsquery, words))
+        first_table, first = indexes[0][:2]
+        columns = ", ".join(f"{tsquery} AS {column}" for _, _, column, tsquery, _ in indexes)
+        self.ctes = [f"q AS (SELECT {columns})"]
+        self.cte_params = [param for *_, params in indexes for param in params]
+        self.id_col = f"{first}.talk_id"
+        joins = "".join(
+            f" JOIN {table} {alias} ON {alias}.talk_id = {self.id_col}"
+            for table, alias, *_ in indexes[1:]
+        )
+        self.search_from = f"FROM {first_table} {first}{joins} CROSS JOIN q"
+        self.where = [f"{alias}.document @@ q.{column}" for _, alias, column, *_ in indexes]
+        self.params = []
+        column = indexes[0][2]
+        self.rank = f"ts_rank('{POSTGRES_WEIGHTS}', {first}.document, q.{column})"
+        self.rank_direction = "DESC"
+        self.year_sql = "to_char(fc.start_date, 'YYYY')"
 
     def _filter(self, filters: SearchFilters) -> None:
         if filters.conference:
@@ -632,8 +716,17 @@ class _Backend:
         Made in the page's own query, SQLite made them for every row an OFFSET
         skipped too, or, picking the page's rows by a subquery, matched the whole
         query a second time: "django" took 2.4 ms that way, 1.6 ms as two queries.
+
+        With runs of unspaced scripts in the query, the texts themselves: neither
+        engine can mark a match inside a word, so `excerpts` cuts and marks them.
         """
         ids_sql = in_list(ids)
+        if self.runs:
+            id_column = "rowid" if self.vendor == "sqlite" else "talk_id"
+            sql = (
+                f"SELECT {id_column}, abstract, notes FROM {TABLE} WHERE {id_column} IN ({ids_sql})"
+            )
+            return sql, ids
         if self.vendor == "sqlite":
             excerpt = "snippet({table}, {column}, '{start}', '{end}', ' … ', 24)"
             marks = {"table": TABLE, "start": MARK_START, "end": MARK_END}
@@ -654,6 +747,17 @@ class _Backend:
             f"FROM {TABLE} s CROSS JOIN q WHERE s.talk_id IN ({ids_sql})"
         )
         return sql, [*self.cte_params, options, options, *ids]
+
+    def excerpts(self, abstract: str, notes: str) -> tuple[str, str]:
+        """The excerpts of a row of `excerpts_sql`, marked."""
+        if not self.runs:
+            return abstract, notes
+        return tuple(
+            search_scripts.excerpt(
+                text or "", self.excerpt_pattern, start_mark=MARK_START, end_mark=MARK_END
+            )
+            for text in (abstract, notes)
+        )
 
 
 def search_talks(
@@ -691,7 +795,10 @@ def search_talks(
         return results
     with connection.cursor() as cursor:
         cursor.execute(*backend.excerpts_sql(ids))
-        excerpts = {talk_id: (abstract, notes) for talk_id, abstract, notes in cursor.fetchall()}
+        excerpts = {
+            talk_id: backend.excerpts(abstract, notes)
+            for talk_id, abstract, notes in cursor.fetchall()
+        }
     talks = Talk.objects.published().for_list().with_speakers().in_bulk(ids)
     for talk in (talks[talk_id] for talk_id in ids if talk_id in talks):
         abstract, notes = excerpts.get(talk.pk, ("", ""))

@@ -773,9 +773,7 @@ def test_an_import_indexes_each_talk_it_writes_once(committed, tmp_path):
     with CaptureQueriesContext(connection) as queries, committed():
         import_pyvideo([event])
 
-    deletes = [
-        q for q in queries.captured_queries if q["sql"].startswith("DELETE FROM talks_search")
-    ]
+    deletes = [q for q in queries.captured_queries if q["sql"].startswith(f"DELETE FROM {TABLE} ")]
     assert len(deletes) == 1
     assert sorted(found("pelican")) == ["Pelican talk 0", "Pelican talk 1"]
     assert sorted(found("gannet")) == ["Pelican talk 0", "Pelican talk 1"]

@@ -96,6 +96,9 @@ def test_merge_action_leads_to_a_page_showing_both_speakers(admin_client, pair):
         "Hawk Owl <small>(public)</small>",
         "Twisted <em>core</em> developer.",
         f'<img src="{other.photo_thumbnail.url}" alt="Photo of HawkOwl"',
+        f'<a href="/admin/speakers/speaker/{other.pk}/change/">HawkOwl</a>',
+        '<input type="submit" value="Merge speakers" class="default">',
+        '<a href="/admin/speakers/speaker/" class="closelink">Cancel</a>',
     ):
         assert text in page
     assert f'name="keep" value="{keep.pk}"' in page and f'name="keep" value="{other.pk}"' in page

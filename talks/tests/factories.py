@@ -2,13 +2,23 @@
 
 import datetime
 import itertools
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from speakers.models import Speaker
 from talks.models import Conference, Day, Link, Note, Talk, TalkSpeaker
 
 _counter = itertools.count(1)
+
+# The project's seed fixtures, which one `loaddata` call loads into an empty database.
+FIXTURE_FILES = sorted(str(p) for p in (Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
+
+
+def load_seed_fixtures() -> None:
+    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
 
 
 def make_conference(**overrides) -> Conference:

@@ -10,22 +10,7 @@ from fixtures/); every sentence is written here.
 import json
 from pathlib import Path
 
-from django.core.management import call_command
-
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-SEED_FIXTURES = [
-    str(PROJECT_DIR / "fixtures" / name)
-    for name in (
-        "00-speakers.json",
-        "authors.json",
-        "djangocon-us-2009.json",
-        "djangocon-us-2019.json",
-    )
-]
-
-
-def load_seed_conferences() -> None:
-    call_command("loaddata", *SEED_FIXTURES, verbosity=0)
 
 
 def fixture_notes_on(conference_slug: str) -> list[dict]:

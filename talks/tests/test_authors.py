@@ -202,7 +202,8 @@ def test_the_author_page_lists_published_notes_across_conferences_latest_first(c
     assert "Notes by Nora Notes" in text
     assert "2 notes on 2 conferences" in text
     assert text.index("Newer Con") < text.index("Older talk")
-    assert "by Co Writer and Nora Notes" in text
+    assert "· by Co Writer and Nora Notes, 1 Jan 2024" in text
+    assert "Older talk Older Con · 1 Jan 2020" in text  # a sole author is not repeated
     assert "Unfinished" not in text and "Someone else" not in text
 
 

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from talks.models import Day, Note
 from talks.tests.browser import DESKTOP, SCHEMES, SCREENSHOTS, axe_violations, require_axe
-from talks.tests.factories import make_user
-from talks.tests.recap_samples import RECAP_2009_DAY_2, RECAP_2009_TALKS, load_seed_conferences
+from talks.tests.factories import load_seed_fixtures, make_user
+from talks.tests.recap_samples import RECAP_2009_DAY_2, RECAP_2009_TALKS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def _log_in(page) -> None:
 
 
 def _day_2() -> Day:
-    load_seed_conferences()
+    load_seed_fixtures()
     day = Day.objects.get(conference__slug="djangocon-us-2009", slug="day-2")
     Note.objects.filter(talk__day=day).delete()
     return day

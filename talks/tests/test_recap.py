@@ -32,6 +32,7 @@ from talks.recap import (
     split_blocks,
 )
 from talks.tests.factories import (
+    load_seed_fixtures,
     make_conference,
     make_day,
     make_note,
@@ -44,7 +45,6 @@ from talks.tests.recap_samples import (
     RECAP_2009_TALKS,
     RECAP_2019_HIGHLIGHTS,
     RECAP_2019_TALKS,
-    load_seed_conferences,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seeds():
-    load_seed_conferences()
+    load_seed_fixtures()
 
 
 def _day(path: str) -> Day:

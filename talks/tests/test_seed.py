@@ -3,7 +3,6 @@ keep every row that exists, so writers' changes to seed objects stay."""
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,9 +22,8 @@ from talks.models import (
     TalkSpeaker,
 )
 from talks.search import search_talks
+from talks.tests.factories import FIXTURE_FILES, load_seed_fixtures
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-FIXTURE_FILES = sorted(str(p) for p in (PROJECT_DIR / "fixtures").glob("*.json"))
 BYTECODE = ("djangocon-us-2009", "dive-into-cpython-bytecode")
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +115,7 @@ def test_a_run_on_an_empty_database_gives_what_loaddata_gives():
     Tag.objects.all().delete()
     assert not Talk.objects.exists()
 
-    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    load_seed_fixtures()
 
     assert dump() == seeded
 

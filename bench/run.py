@@ -51,7 +51,16 @@ PYVIDEO_TARBALL = ROOT.parent / "shared" / "data" / "pyvideo" / "pyvideo-data.ta
 MAX_QUERIES = 6
 # "List pages (archive, tag, speaker, search)": a speaker's talks and the speakers A-Z both.
 LIST_PAGES = ("archive", "speaker", "speakers", "tag", "search")
-MIN_FLOOR_SHARE = {"day": 0.10, **dict.fromkeys(LIST_PAGES, 0.05)}
+# The JSON API's lists (bench/api.py): uncached at 5% of the floor too.
+API_LIST_KINDS = (
+    "api talks",
+    "api conferences",
+    "api days",
+    "api speakers",
+    "api tags",
+    "api notes",
+)
+MIN_FLOOR_SHARE = {"day": 0.10, **dict.fromkeys((*LIST_PAGES, *API_LIST_KINDS), 0.05)}
 MIN_CACHED_FLOOR_SHARE = 0.70
 # Of the bare floor (Django with no middleware): a reader with no cookie costs no session,
 # auth, CSRF or lockout work.
@@ -272,6 +281,9 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
             report.script_pages.append(kind)
     if "day" in report.queries:
         report.day_html_bytes = pages["day"].html_bytes
+    from bench.api import measure_api_queries
+
+    api_pages = measure_api_queries()
     bust = secrets.token_hex(4)
     same = {}  # page kind -> the bare app sending that page's bytes and headers
     with Server({**env, "BENCH_STATIC_DIR": str(ceiling_dir)}, app="bench.bare_app") as bare:
@@ -281,6 +293,10 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
             _warm(f"{bare.base}/_bench/same/{kind}/")
             same[kind] = _wrk(f"{bare.base}/_bench/same/{kind}/", mode)
     report.rows.append(Row("floor", "bare", "constant string, no middleware", result=bare_floor))
+    for api_page in api_pages:  # after the bare app's pages: it serves the HTML ones only
+        report.queries[api_page.kind] = api_page.queries
+        if api_page.last_queries is not None:
+            report.queries[f"{api_page.kind}, last page"] = api_page.last_queries
     with Server(env) as app, static_server(env, ceiling_dir) as ceiling:
         floor = _wrk(app.base + "/_bench/floor/", mode, bust=bust)
         report.rows.append(
@@ -319,14 +335,58 @@ def _measure(report: SizeReport, env, workdir: Path, mode: Mode) -> None:
                     row.after_edit_p50_ms = after_edit
                 report.rows.append(row)
             report.rows.append(Row(kind, "static", "same HTML as a file", result=static))
+        for api_page in api_pages:
+            _measure_api(report, app.base, api_page, floor, bare_floor, mode)
     for row in report.rows:
         if row.result:
             report.socket_errors += row.result.errors
             report.bad_status += row.result.bad_status
 
 
-def _wrk(url: str, mode: Mode, *, bust: str = "", etag: str = "") -> WrkResult:
-    return run_wrk(url, seconds=mode.seconds, limit=mode.limit, bust=bust, etag=etag)
+def _measure_api(report: SizeReport, base: str, page, floor, bare_floor, mode: Mode) -> None:
+    """An API list (bench/api.py): cached and uncached under load, beside the floor, and
+    its first and last pages one request at a time (uncached)."""
+    from bench.api import COOKIE, get_uncached
+
+    url = base + page.url
+    print(f"[{report.talks}] {page.kind}: {page.url}", flush=True)
+    first = _unloaded_api_p50(url, mode.unloaded_samples, get_uncached)
+    if page.last_url:
+        last = _unloaded_api_p50(base + page.last_url, mode.unloaded_samples, get_uncached)
+        report.deep_pages[page.kind] = (first, last)
+    _warm(url)
+    variants = [
+        ("cached", _wrk(url, mode), 0),
+        ("uncached", _wrk(url, mode, cookie=COOKIE), page.queries),
+    ]
+    for variant, result, queries in variants:
+        row = Row(page.kind, variant, page.note, queries=queries, result=result)
+        row.floor_share = result.rps / floor.rps if floor.rps else None
+        row.bare_share = result.rps / bare_floor.rps if bare_floor.rps else None
+        if variant == "uncached":
+            row.unloaded_p50_ms = first
+        report.rows.append(row)
+
+
+def _unloaded_api_p50(url: str, samples: int, get) -> float:
+    times = []
+    for n in range(samples + 2):
+        t0 = time.perf_counter()
+        get(url)
+        if n >= 2:
+            times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _wrk(url: str, mode: Mode, *, bust: str = "", etag: str = "", cookie: str = "") -> WrkResult:
+    return run_wrk(
+        url,
+        seconds=mode.seconds,
+        limit=mode.limit,
+        bust=bust,
+        etag=etag,
+        extra_env={"BENCH_COOKIE": cookie},
+    )
 
 
 def _get(url: str, headers=None):

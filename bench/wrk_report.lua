@@ -3,10 +3,13 @@
 --                     one misses the page cache (the uncached path)
 -- BENCH_LIMIT=<n>     stop each thread after n responses (short, bounded runs)
 -- BENCH_IF_NONE_MATCH send this ETag (a conditional request answered 304)
+-- BENCH_COOKIE=<c>    send this Cookie header: the page cache neither answers nor
+--                     stores such a request (the API's uncached path, bench/api.py)
 
 local bust = os.getenv("BENCH_BUST") or ""
 local limit = tonumber(os.getenv("BENCH_LIMIT") or "0") or 0
 local etag = os.getenv("BENCH_IF_NONE_MATCH") or ""
+local cookie = os.getenv("BENCH_COOKIE") or ""
 local next_id = 1
 local threads = {}
 
@@ -38,6 +41,9 @@ function init(args)
   t_start = now_us()
   if etag ~= "" then
     wrk.headers["If-None-Match"] = etag
+  end
+  if cookie ~= "" then
+    wrk.headers["Cookie"] = cookie
   end
   if string.find(wrk.path, "?", 1, true) then
     sep = "&"

@@ -1,19 +1,25 @@
-"""gzip for text responses: every page, feed and document, cached pages included.
+"""Brotli and gzip for text responses: every page, feed and document, cached pages included.
 
-`GZipTextMiddleware` is first in MIDDLEWARE, so it compresses what the page cache
+`CompressTextMiddleware` is first in MIDDLEWARE, so it compresses what the page cache
 (confnotes/pagecache.py) answers as well as what the views make. The page cache keeps
-a compressed copy beside each page (`gzipped`) and answers with it (`send_gzipped`),
-so a hit is not compressed again on every request.
+compressed copies beside each page (`compressed`) and answers with the one the client
+takes (`send_compressed`), so a hit is not compressed again on every request. Brotli
+is sent to clients that accept it (every current browser, over HTTPS), gzip to others.
 """
 
 import re
 
+import brotli
 from django.http import FileResponse
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Brotli's quality 5 compresses an HTML page about as fast as gzip does and some 15%
+# smaller; the top qualities cost ten times the time for a few percent more.
+BROTLI_QUALITY = 5
+_ENCODINGS = ("br", "gzip")  # preferred first
+_ACCEPTS = {encoding: re.compile(rf"\b{encoding}\b") for encoding in _ENCODINGS}
 # Images (but SVG), fonts and archives are compressed already: gzip would only cost time.
 _TEXT_TYPES = re.compile(
     r"text/|application/(?:[\w.+-]*\+)?(?:json|xml|javascript)\b|image/svg\+xml", re.IGNORECASE
@@ -22,7 +28,7 @@ _MIN_LENGTH = 200  # as GZipMiddleware: shorter responses are not worth it
 
 
 def compressible(response) -> bool:
-    """Whether `response` is text worth gzipping and is not encoded yet."""
+    """Whether `response` is text worth compressing and is not encoded yet."""
     return (
         not response.streaming
         and len(response.content) >= _MIN_LENGTH
@@ -31,37 +37,58 @@ def compressible(response) -> bool:
     )
 
 
-def gzipped(response) -> bytes | None:
-    """The content of `response` compressed, or None when that does not make it smaller
-    or it is not text. Marks `response` as varying with Accept-Encoding either way."""
+def _compress(encoding: str, content: bytes) -> bytes:
+    if encoding == "br":
+        return brotli.compress(content, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+    return compress_string(content, max_random_bytes=GZipMiddleware.max_random_bytes)
+
+
+def accepted(request) -> list[str]:
+    """The encodings of `_ENCODINGS` that the client accepts, preferred first."""
+    accept = request.META.get("HTTP_ACCEPT_ENCODING", "")
+    return [encoding for encoding in _ENCODINGS if _ACCEPTS[encoding].search(accept)]
+
+
+def compressed(response, encodings=_ENCODINGS) -> dict[str, bytes]:
+    """The content of `response` in each of `encodings` that makes it smaller; none when
+    it is not text. Marks `response` as varying with Accept-Encoding either way."""
     if not compressible(response):
-        return None
+        return {}
     patch_vary_headers(response, ("Accept-Encoding",))
-    compressed = compress_string(response.content, max_random_bytes=GZipMiddleware.max_random_bytes)
-    return compressed if len(compressed) < len(response.content) else None
+    copies = {encoding: _compress(encoding, response.content) for encoding in encodings}
+    return {
+        encoding: data for encoding, data in copies.items() if len(data) < len(response.content)
+    }
 
 
-def send_gzipped(request, response, compressed: bytes | None) -> None:
-    """Make `response` carry `compressed` (from `gzipped`), when the client accepts gzip."""
-    if compressed is None or not _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+def send_compressed(request, response, copies: dict[str, bytes]) -> None:
+    """Make `response` carry the copy (from `compressed`) that the client takes best."""
+    encoding = next((e for e in accepted(request) if e in copies), None)
+    if encoding is None:
         return
-    response.content = compressed
-    response.headers["Content-Length"] = str(len(compressed))
+    response.content = copies[encoding]
+    response.headers["Content-Length"] = str(len(response.content))
     # The compressed bytes are another representation: a strong ETag becomes weak
     # (RFC 9110, 8.8.1), and If-None-Match still matches it (weak comparison).
     etag = response.get("ETag")
     if etag and etag.startswith('"'):
         response.headers["ETag"] = "W/" + etag
-    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Encoding"] = encoding
 
 
-class GZipTextMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware, for text only, and not for files: whitenoise sends the
-    static files' own compressed copies (collectstatic makes them)."""
+class CompressTextMiddleware(GZipMiddleware):
+    """Brotli or gzip for text, and not for files: whitenoise sends the static files'
+    own compressed copies (collectstatic makes them). Streamed responses are gzipped
+    as Django's GZipMiddleware does."""
 
     def process_response(self, request, response):
         if isinstance(response, FileResponse) or not _TEXT_TYPES.match(
             response.get("Content-Type", "")
         ):
             return response
-        return super().process_response(request, response)
+        if response.streaming:
+            return super().process_response(request, response)
+        if compressible(response):
+            wanted = accepted(request)[:1]  # made for this request only: one copy
+            send_compressed(request, response, compressed(response, wanted))
+        return response

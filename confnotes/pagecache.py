@@ -19,11 +19,13 @@ the cache and never stored in it; they read the database.
 import hashlib
 import time
 from functools import cache as memoize
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 from django.utils.module_loading import import_string
 
 from confnotes import compression, routers
@@ -198,7 +200,9 @@ class PublicPageCacheMiddleware:
                 patch_vary_headers(response, ("Cookie",))
             return response
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        # The query in one order: ?q=x&page=2 and ?page=2&q=x are one page.
+        query = urlencode(sorted(request.GET.lists()), doseq=True)
+        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
         key = f"{_entries_prefix()}:page:{hashlib.sha256(address.encode()).hexdigest()}"
         version_keys = [_version_key(scope) for scope in scopes]
         found = cache.get_many([key, *version_keys])
@@ -217,18 +221,23 @@ class PublicPageCacheMiddleware:
             # hundreds of small writes on every hit: store it as one piece.
             response.content = response.content
             # Compressed once, kept beside it: hits are not compressed again each time.
-            compressed = compression.gzipped(response)
-            cache.set(key, (current, response, compressed), PAGE_TIMEOUT)
+            copies = compression.compressed(response)
+            cache.set(key, (current, response, copies), PAGE_TIMEOUT)
             response["X-Confnotes-Cache"] = "miss"
-            compression.send_gzipped(request, response, compressed)
+            compression.send_compressed(request, response, copies)
         return response
 
 
 def _from_entry(request, entry):
-    """The stored page (a copy of it: the cache unpickles each time), gzipped when the
-    client accepts it, or a 304 when the client holds it already (its ETag matches)."""
-    _versions, response, compressed = entry
-    compression.send_gzipped(request, response, compressed)
-    response = get_conditional_response(request, etag=response.get("ETag"), response=response)
+    """The stored page (a copy of it: the cache unpickles each time), compressed as the
+    client accepts, or a 304 when the client holds it already (its ETag matches)."""
+    _versions, response, copies = entry
+    compression.send_compressed(request, response, copies)
+    # Last-Modified too, as ConditionalGetMiddleware compares it on a miss (feeds and the
+    # API send one): a client that sends only If-Modified-Since gets its 304 from a hit.
+    last_modified = parse_http_date_safe(response.get("Last-Modified"))
+    response = get_conditional_response(
+        request, etag=response.get("ETag"), last_modified=last_modified, response=response
+    )
     response["X-Confnotes-Cache"] = "hit"
     return response

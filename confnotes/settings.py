@@ -17,6 +17,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: gzip for every text response, the page cache's hits included
     # (confnotes/compression.py); the cache keeps a compressed copy of each page.
-    "confnotes.compression.GZipTextMiddleware",
+    "confnotes.compression.CompressTextMiddleware",
+    # The JSON API's limit per client address, counted in the shared cache before the
+    # page cache answers (talks/api/throttle.py).
+    "talks.api.throttle.ApiThrottleMiddleware",
     # Then anonymous GETs of public pages come from the shared cache
     # (confnotes/pagecache.py), stored with the headers the others below set.
     "confnotes.pagecache.PublicPageCacheMiddleware",
@@ -198,6 +202,10 @@ if MEDIA_S3_BUCKET:
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
+# The fonts of static/fonts/ are read by the social cards' renderer and never sent to a
+# browser: whitenoise need not compress them (Brotli, at its top quality, took a minute).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf"]
+
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {
@@ -226,6 +234,12 @@ TAGGIT_CASE_INSENSITIVE = True
 # constant string, the framework's floor its figures are compared with. Never
 # set in production.
 CONFNOTES_BENCH_FLOOR = env.bool("CONFNOTES_BENCH_FLOOR", default=False)
+
+# The JSON API (/api/v1/): requests allowed per client address ("N/second|minute|hour|day"),
+# and how many reverse proxies in front are trusted to name the client in
+# X-Forwarded-For (0: the address is REMOTE_ADDR). README.md, "JSON API".
+CONFNOTES_API_THROTTLE = env.str("CONFNOTES_API_THROTTLE", default="120/minute")
+CONFNOTES_API_TRUSTED_PROXIES = env.int("CONFNOTES_API_TRUSTED_PROXIES", default=0)
 
 # check_links refuses links (and redirects) into loopback, private and
 # link-local networks; a site that archives its own intranet may allow them.

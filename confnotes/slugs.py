@@ -1,5 +1,7 @@
 """Slugs that never break: generation, reserved names and the record of old slugs."""
 
+import re
+
 from anyascii import anyascii
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +30,21 @@ def validate_day_slug(value: str) -> None:
     """Refuse a day slug that would hide one of a conference's own pages."""
     if value in RESERVED_DAY_SLUGS:
         raise ValidationError(f"“{value}” is reserved by the site; choose another slug.")
+
+
+URL_SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what the URLs' <slug:...> converter matches
+
+
+def require_url_slug(instance, reserved=frozenset()) -> None:
+    """Refuse to save `instance` under a slug its URLs cannot carry: a save from a
+    script or a shell gets this clear error, not pages that answer 500 later."""
+    if not URL_SLUG.fullmatch(instance.slug) or instance.slug in reserved:
+        raise ValidationError(
+            {
+                "slug": f"“{instance.slug}” cannot be this {instance._meta.verbose_name}'s slug: "
+                "use letters, digits, hyphens and underscores, and no name the site uses."
+            }
+        )
 
 
 def ascii_slug(text: str) -> str:

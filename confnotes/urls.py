@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    # Before the site's pages: their conference slugs would take "api" (a reserved one).
+    path("api/", include("talks.api.urls")),
     path("", include("talks.urls")),
 ]
 

@@ -6,7 +6,7 @@ from django.db import models, transaction
 
 from confnotes.markdown import render_markdown_fields
 from confnotes.paths import slug_path
-from confnotes.slugs import OldSlug, SlugTrackingMixin, unique_slug
+from confnotes.slugs import OldSlug, SlugTrackingMixin, require_url_slug, unique_slug
 from speakers.images import process_photo, validate_image_upload
 
 # Latin letters that Unicode does not decompose into a base letter and an accent.
@@ -127,6 +127,7 @@ class Speaker(SlugTrackingMixin, models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self.name, Speaker.objects.exclude(pk=self.pk))
+        require_url_slug(self)
         self.normalized_name = normalize_name(self.name)
         render_markdown_fields(self, self.markdown_fields)
         if self.photo and not getattr(self.photo, "_committed", True):

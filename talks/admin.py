@@ -164,7 +164,10 @@ class ConferenceAdmin(NoteAuthorMixin, PublishActionsMixin, AdminStyles, History
     recap_preview = markdown_preview("recap", "Recap as published")
     fieldsets = [
         (None, {"fields": ["name", "slug", "series", "published"]}),
-        ("When and where", {"fields": ["start_date", "end_date", "venue", "city", "country"]}),
+        (
+            "When and where",
+            {"fields": ["start_date", "end_date", "time_zone", "venue", "city", "country"]},
+        ),
         ("Recap", {"fields": ["recap", "recap_preview", "tags"]}),
         ("Links", {"fields": ["website", "logo"]}),
         ("Import", {"fields": ["source", "external_id"], "classes": ["collapse"]}),
@@ -259,7 +262,17 @@ class TalkAdmin(NoteAuthorMixin, AdminStyles, HistoryAdmin):
         (None, {"fields": ["day", "title", "slug", "kind", "tags"]}),
         (
             "Schedule",
-            {"fields": ["position", "start_time", "duration", "room", "track", "language"]},
+            {
+                "fields": [
+                    "position",
+                    "start_time",
+                    "start_date",
+                    "duration",
+                    "room",
+                    "track",
+                    "language",
+                ]
+            },
         ),
         ("Abstract", {"fields": ["abstract", "abstract_preview"]}),
         ("Slides and video", {"fields": ["slides_url", "video_url", ("video_start", "video_end")]}),

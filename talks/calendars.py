@@ -1,15 +1,22 @@
 """iCalendar exports: every timed talk of a conference, or of one of its days.
 
-One VEVENT per talk with a start time. Times are in the conference's time zone
-when its data names one (with the VTIMEZONE it needs), floating local times
-otherwise, which calendar apps show as the wall-clock time of the program.
+One VEVENT per talk with a start time, on the date it really starts (after midnight
+of its program day, too). Times carry the conference's zone: a TZID with the
+VTIMEZONE it needs when the zone has a name, UTC when only its offset is known,
+floating local times when nothing says (calendar apps then show the program's
+wall-clock time). A talk whose time cannot be written (a date at the end of the
+calendar) is left out rather than failing the whole file.
 Three queries per calendar: the conference (or day), the talks, their speakers.
+A program longer than CALENDAR_PAGE_SIZE items is split in parts (`?page=N`), which
+its day and conference pages link, so that no file grows without bound.
 """
 
 import datetime
 import re
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from icalendar import Calendar, Event
@@ -25,13 +32,17 @@ from talks.models import (
     DayQuerySet,
     Talk,
 )
-from talks.structured_data import conference_timezone, talk_times
+from talks.selectors import CALENDAR_PAGE_SIZE
+from talks.times import conference_zone, talk_times
 
 PRODID = "-//confnotes//conference calendar//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+_WEEK = datetime.timedelta(days=7)
 # Control characters iCalendar text may not hold (RFC 5545 allows only tab among them).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0A-\x1F\x7F]")
-_TALK_FIELDS = ("slug", "title", "kind", "start_time", "duration", "room", "updated", "day__date")
+_TALK_FIELDS = (
+    "slug", "title", "kind", "start_time", "start_date", "duration", "room", "updated", "day__date",
+)  # fmt: skip
 
 
 class Span(NamedTuple):
@@ -58,14 +69,30 @@ def _speaker_names(talk) -> str:
     return join_names(speaker.name for speaker in talk.listed_speakers())
 
 
-def _timed_talks(talks) -> list[Talk]:
-    return list(
-        talks.filter(start_time__isnull=False)
-        .select_related("day")
+def _timed_talks(request, talks) -> tuple[list[Talk], bool]:
+    """The timed talks of the calendar's part `?page=N` (the first without one), and
+    whether it is the only part. A part holds CALENDAR_PAGE_SIZE talks of the program,
+    as its day and conference pages count them, timed or not."""
+    number = request.GET.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        raise Http404("No such part of the calendar.")
+    start = (int(number) - 1) * CALENDAR_PAGE_SIZE
+    part = list(
+        talks.select_related("day")
         .with_speakers()
         .only(*_TALK_FIELDS)
-        .order_by("day__date", "start_time", "position", "pk")
+        .order_by(  # NULLs placed alike on SQLite and PostgreSQL: the parts are the same
+            "day__date",
+            F("start_date").asc(nulls_first=True),
+            F("start_time").asc(nulls_last=True),
+            "position",
+            "pk",
+        )[start : start + CALENDAR_PAGE_SIZE + 1]  # one more: is there a next part?
     )
+    if start and not part:
+        raise Http404("No such part of the calendar.")
+    only = start == 0 and len(part) <= CALENDAR_PAGE_SIZE
+    return [talk for talk in part[:CALENDAR_PAGE_SIZE] if talk.start_time is not None], only
 
 
 def build_calendar(conference, talks, *, name: str, absolute, span: Span | None = None) -> bytes:
@@ -74,18 +101,24 @@ def build_calendar(conference, talks, *, name: str, absolute, span: Span | None 
     With no timed talk, `span` (when given) becomes one all-day event, so that
     the calendar still shows when the conference or day takes place.
     """
-    tz = conference_timezone(conference)
+    tz = conference_zone(conference)
+    named = isinstance(tz, ZoneInfo)  # a bare offset has no VTIMEZONE: its times go as UTC
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", _text(name))
-    if tz is not None:
+    if named:
         calendar.add("x-wr-timezone", tz.key)
     dates = []
     for talk in talks:
-        start, end = talk_times(talk, talk.day.date, tz)
-        dates.append(talk.day.date)
+        start, end = talk_times(talk, day_date=talk.day.date, zone=tz)
+        if start is None:
+            continue  # beyond what a datetime holds
+        if tz is not None and not named:
+            start = start.astimezone(datetime.UTC)
+            end = end.astimezone(datetime.UTC) if end is not None else None
+        dates.append(start.date())
         event = Event()
         event.add("uid", talk_uid(talk))
         event.add("dtstamp", talk.updated.astimezone(datetime.UTC))
@@ -108,17 +141,18 @@ def build_calendar(conference, talks, *, name: str, absolute, span: Span | None 
         event.add("uid", span.uid)
         event.add("dtstamp", span.updated.astimezone(datetime.UTC))
         event.add("dtstart", span.first)
-        event.add("dtend", span.last + datetime.timedelta(days=1))  # DTEND of dates is exclusive
+        if span.last < datetime.date.max:  # without DTEND, an event of dates lasts one day
+            event.add("dtend", span.last + datetime.timedelta(days=1))  # DTEND is exclusive
         event.add("summary", _text(span.summary))
         if conference.place:
             event.add("location", _text(conference.place))
         event.add("url", absolute(span.url))
         calendar.add_component(event)
-    if tz is not None and dates:
+    if named and dates:
         # Only the rules around the conference's days: a small VTIMEZONE.
         calendar.add_missing_timezones(
-            first_date=min(dates) - datetime.timedelta(days=7),
-            last_date=max(dates) + datetime.timedelta(days=7),
+            first_date=max(min(dates), datetime.date.min + _WEEK) - _WEEK,
+            last_date=min(max(dates), datetime.date.max - _WEEK) + _WEEK,
         )
     return calendar.to_ical()
 
@@ -147,9 +181,9 @@ def conference_calendar(request, conference):
         conf = Conference.objects.published().get(slug=conference)
     except Conference.DoesNotExist:
         return _renamed(conference, "talks:conference_calendar")
-    talks = _timed_talks(Talk.objects.published().filter(conference=conf))
+    talks, only = _timed_talks(request, Talk.objects.published().filter(conference=conf))
     span = None
-    if conf.start_date:
+    if conf.start_date and only:
         span = Span(
             uid=f"conference-{conf.pk}@confnotes",
             summary=conf.name,
@@ -187,21 +221,22 @@ def day_calendar(request, conference, day):
         return HttpResponsePermanentRedirect(
             reverse("talks:day_calendar", kwargs={"conference": conference, "day": old.day.slug})
         )
-    talks = _timed_talks(Talk.objects.filter(day=current))
+    talks, only = _timed_talks(request, Talk.objects.filter(day=current))
     for talk in talks:
         talk.day = current
+    span = Span(
+        uid=f"day-{current.pk}@confnotes",
+        summary=f"{current.conference.name}, {current.label}",
+        first=current.date,
+        last=current.date,
+        url=current.get_absolute_url(),
+        updated=current.updated,
+    )
     body = build_calendar(
         current.conference,
         talks,
         name=f"{current.conference.name}, {current.label}",
         absolute=request.build_absolute_uri,
-        span=Span(
-            uid=f"day-{current.pk}@confnotes",
-            summary=f"{current.conference.name}, {current.label}",
-            first=current.date,
-            last=current.date,
-            url=current.get_absolute_url(),
-            updated=current.updated,
-        ),
+        span=span if only else None,
     )
     return _response(body, f"{current.conference.slug}-{current.slug}.ics")

@@ -11,6 +11,7 @@ A page belongs to one scope besides `EVERYWHERE`, read off its path:
 | `/authors/<slug>/` | `author:<slug>` |
 | `/sitemap*.xml`, `/robots.txt` | `sitemap` |
 | `/<conference>/...` | `conference:<slug>`: the conference, its days, talks, calendars, feed |
+| `/api/...` | the JSON API's: see talks/api/scopes.py |
 
 An edit expires the scopes of the pages that print what it changed: a note
 about a talk expires its conference's pages, the pages of the talk's speakers
@@ -18,12 +19,15 @@ and tags, and the cross-archive pages that list notes (home, the site feed,
 search, the sitemap); other conferences keep their cached pages.
 """
 
+import re
+
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag
 
 from confnotes.pagecache import EVERYWHERE, expire
 from speakers.models import Speaker, SpeakerAlias
+from talks.api.scopes import VERSION, VERSION_HEADER, api_scopes
 from talks.models import (
     Author,
     Conference,
@@ -60,25 +64,41 @@ NOTE_LISTS = ("home", "search", "notes", "sitemap")
 # An import of more talks than this expires every page (see `conferences_imported`).
 IMPORT_SCOPES_LIMIT = 2000
 
-# The query parameters pages read. A query with any other is answered, never stored:
-# it would only fill the cache with copies of the same page.
-_PAGE_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag", "language"})
+# The query parameters pages read: the search page its query, filters and page; lists
+# their page number. A query with any other, or one given twice, or a page number
+# not written as the pages write it ("2", not "02" or "x"), is answered, never
+# stored: junk would only fill the cache with copies of the same page and push
+# the pages readers ask for out of it.
+_SEARCH_PARAMETERS = frozenset({"page", "q", "conference", "year", "kind", "tag", "language"})
+_LIST_PARAMETERS = frozenset({"page"})
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
 def page_scopes(request) -> list[str] | None:
     """The scope of the requested page, or None when it is not to be cached
     (CONFNOTES_PAGE_SCOPES in settings)."""
-    if request.META.get("QUERY_STRING") and not _PAGE_PARAMETERS.issuperset(request.GET):
-        return None
     parts = request.path.strip("/").split("/")
     first = parts[0]
+    if first == "api":  # the JSON API: each path reads its own parameters (talks/api/scopes.py)
+        if request.headers.get(VERSION_HEADER, VERSION) != VERSION:
+            return None  # refused (400) by the view, whatever the cache holds
+        return api_scopes(parts, request.GET)
     if first in _SLUG_SCOPES:
-        return [f"{_SLUG_SCOPES[first]}:{parts[1]}" if len(parts) > 1 else first]
-    if first in _ROOT_SCOPES:
-        return [_ROOT_SCOPES[first]]
-    if first.startswith("sitemap"):
-        return ["sitemap"]
-    return [f"conference:{first}"]
+        scopes = [f"{_SLUG_SCOPES[first]}:{parts[1]}" if len(parts) > 1 else first]
+    elif first in _ROOT_SCOPES:
+        scopes = [_ROOT_SCOPES[first]]
+    elif first.startswith("sitemap"):
+        scopes = ["sitemap"]
+    else:
+        scopes = [f"conference:{first}"]
+    if request.META.get("QUERY_STRING"):
+        query = request.GET
+        read = _SEARCH_PARAMETERS if scopes == ["search"] else _LIST_PARAMETERS
+        if not read.issuperset(query) or any(len(query.getlist(name)) > 1 for name in query):
+            return None
+        if "page" in query and not _PAGE_NUMBER.fullmatch(query["page"]):
+            return None
+    return scopes
 
 
 def talk_scopes(talk_ids) -> set[str]:

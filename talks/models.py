@@ -18,12 +18,16 @@ from confnotes.slugs import (
     OldSlug,
     SlugTrackingMixin,
     ascii_slug,
+    require_url_slug,
     unique_slug,
     validate_day_slug,
     validate_root_slug,
 )
+from confnotes.text import clean_text
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
+from talks.tagging import CleanTagManager
+from talks.times import conference_zone, talk_when, validate_time_zone
 from talks.timestamps import TIMESTAMP_PREFILTER, timestamp_extensions
 from talks.video import player_host, player_url, video_url_at
 
@@ -132,6 +136,13 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
     )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Where its times are local: a zone name (Europe/Berlin), or an offset "
+        "(+01:00) when no name is known. Empty: times are printed without a zone.",
+    )
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
     venue = models.CharField(max_length=200, blank=True)
@@ -141,7 +152,7 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
     )
     recap = models.TextField(blank=True, help_text="Markdown.")
     recap_html = models.TextField(blank=True, editable=False)
-    tags = TaggableManager(through=TaggedConference, blank=True)
+    tags = TaggableManager(through=TaggedConference, blank=True, manager=CleanTagManager)
     published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
     source = models.CharField(max_length=20, choices=Source, blank=True, default="")
     external_id = models.CharField(max_length=200, blank=True, default="")
@@ -201,6 +212,7 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
             self.slug = unique_slug(
                 self.name, Conference.objects.exclude(pk=self.pk), reserved=RESERVED_ROOT_SLUGS
             )
+        require_url_slug(self, RESERVED_ROOT_SLUGS)
         self.render_markdown()
         old_slug = self.slug_changed_from()
         super().save(*args, **kwargs)
@@ -306,6 +318,7 @@ class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
                 max_length=100,
                 reserved=RESERVED_DAY_SLUGS,
             )
+        require_url_slug(self, RESERVED_DAY_SLUGS)
         self.render_markdown()
         old_slug = self.slug_changed_from()
         super().save(*args, **kwargs)
@@ -468,6 +481,13 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TALK)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the day.")
     start_time = models.TimeField(null=True, blank=True)
+    start_date = models.DateField(
+        "starts on",
+        null=True,
+        blank=True,
+        help_text="The date it starts on, when not its day's: a program day may run past "
+        "midnight. Empty: the day's date.",
+    )
     duration = models.DurationField(null=True, blank=True, help_text="HH:MM:SS")
     room = models.CharField(max_length=200, blank=True)
     track = models.CharField(max_length=200, blank=True)
@@ -477,7 +497,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     speakers = models.ManyToManyField(
         Speaker, through="TalkSpeaker", related_name="talks", blank=True
     )
-    tags = TaggableManager(through=TaggedTalk, blank=True)
+    tags = TaggableManager(through=TaggedTalk, blank=True, manager=CleanTagManager)
     slides_url = models.URLField("slides", max_length=500, blank=True)
     video_url = models.URLField("video", max_length=500, blank=True)
     # Whole seconds, not a DurationField: every consumer (player parameters,
@@ -550,11 +570,15 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         return slug_path("talks:talk_detail", conference=self.conference.slug, talk=self.slug)
 
     @property
+    def when(self):
+        """The talk's start and end (`talks.times.When`) in its conference's zone; None
+        when it is untimed."""
+        return talk_when(self, day_date=self.day.date, zone=conference_zone(self.conference))
+
+    @property
     def end_time(self):
-        if self.start_time is None or self.duration is None:
-            return None
-        start = timezone.datetime.combine(self.day.date, self.start_time)
-        return (start + self.duration).time()
+        when = self.when
+        return when.end.time() if when and when.end else None
 
     @property
     def kind_label(self) -> str:
@@ -612,6 +636,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
                 self.title,
                 Talk.objects.filter(conference_id=self.conference_id).exclude(pk=self.pk),
             )
+        require_url_slug(self)
         self.render_markdown()
         old_slug = self.slug_changed_from()
         loaded_video_url = getattr(self, "_loaded_video_url", None)
@@ -767,7 +792,7 @@ class Author(models.Model):
         if isinstance(writer, Author):
             return writer
         if isinstance(writer, str):
-            name = " ".join(writer.split())
+            name = " ".join(clean_text(writer).split())  # as saved: looked up as saved
             author = cls.objects.filter(name=name, user=None).first()
             return author or cls.objects.create(name=name)
         author = cls.objects.filter(user=writer).first()
@@ -780,6 +805,7 @@ class Author(models.Model):
         self.name = " ".join(self.name.split())
         if not self.slug:
             self.slug = unique_slug(self.name, Author.objects.exclude(pk=self.pk))
+        require_url_slug(self)
         super().save(*args, **kwargs)
 
 

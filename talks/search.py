@@ -36,6 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from confnotes.markdown import html_to_text
+from confnotes.text import clean_text
 from speakers.models import Speaker, SpeakerAlias
 from talks import search_scripts
 from talks.models import (
@@ -771,6 +772,7 @@ def search_talks(
     gives no hits.
     """
     filters = filters or SearchFilters()
+    query = clean_text(query)
     terms = search_terms(query)
     results = SearchResults(query=query, terms=terms, filters=filters, page=page, per_page=per_page)
     if not terms:

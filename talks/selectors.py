@@ -42,6 +42,9 @@ from talks.models import (
 LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
 TAG_PAGE_SIZE = 200
+DAY_PAGE_SIZE = 500  # items of a day's program on one page
+CALENDAR_PAGE_SIZE = 1000  # items of a program in one calendar file (a part)
+CONFERENCE_TALKS_LISTED = 1500  # past this, a conference page lists its days, not its talks
 RELATED_CANDIDATES = 300  # talks sharing a tag that "related talks" ranks
 
 
@@ -210,28 +213,54 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     )
     if conference is None:
         return None
-    days = list(Day.objects.visible(staff=staff).filter(conference=conference))
-    talks = list(
-        Talk.objects.for_list()
-        .with_speakers()  # the JSON-LD names every performer
-        .with_tags()
-        .filter(day__in=[day.pk for day in days])
-        # The talks are the page's: their notes count once the notes themselves are
-        # published, drafts of a draft conference too (only staff see those).
-        .annotate(note_count=Count("notes", filter=Q(notes__published=True)))
-        .order_by("day__date", "position", "start_time", "pk")
+    days = list(
+        Day.objects.visible(staff=staff)
+        .filter(conference=conference)
+        .annotate(talk_count=Count("talks"))
     )
+    talk_count = sum(day.talk_count for day in days)
     talks_by_day = {day.pk: [] for day in days}
-    for talk in with_rows(talks):
-        talks_by_day[talk.day_id].append(talk)
+    if talk_count <= CONFERENCE_TALKS_LISTED:
+        talks = list(
+            Talk.objects.for_list()
+            .with_speakers()  # the JSON-LD names every performer
+            .with_tags()
+            .filter(day__in=[day.pk for day in days])
+            # The talks are the page's: their notes count once the notes themselves are
+            # published, drafts of a draft conference too (only staff see those).
+            .annotate(note_count=Count("notes", filter=Q(notes__published=True)))
+            .order_by("day__date", "position", "start_time", "pk")
+        )
+        for talk in with_rows(talks):
+            talks_by_day[talk.day_id].append(talk)
+        tags = tag_counts(talks)[:40]
+    else:  # a program too long for one page: the days list theirs, in pages
+        tags = _tag_counts_of(Talk.objects.filter(day__in=[day.pk for day in days]))
     notes = Note.objects.visible(staff=staff).filter(conference=conference).with_authors()
     return {
         "conference": conference,
         "notes": _about(notes, conference=conference),
         "days": [(day, talks_by_day[day.pk]) for day in days],
-        "talk_count": len(talks),
-        "tag_counts": tag_counts(talks)[:40],
+        "talk_count": talk_count,
+        "talks_listed": talk_count <= CONFERENCE_TALKS_LISTED,
+        "calendar_parts": _parts(talk_count, CALENDAR_PAGE_SIZE),
+        "tag_counts": tags,
     }
+
+
+def _parts(count: int, size: int) -> range:
+    """The numbers of the parts that `count` items make, `size` to a part."""
+    return range(1, max(1, -(-count // size)) + 1)
+
+
+def _tag_counts_of(talks, limit: int = 40) -> list[tuple[Tag, int]]:
+    """`tag_counts()` counted by the database, for more talks than a page reads."""
+    counts = (
+        Tag.objects.filter(talks_taggedtalk_items__content_object__in=talks)
+        .annotate(talk_count=Count("talks_taggedtalk_items"))
+        .order_by("-talk_count", "name")[:limit]
+    )
+    return [(tag, tag.talk_count) for tag in counts]
 
 
 def _about(notes, **subject) -> list:
@@ -244,21 +273,28 @@ def _about(notes, **subject) -> list:
     return notes
 
 
-def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None:
+def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -> dict | None:
     """The day with its talks in program order, each with its notes; None when the
-    conference has no such day (`days` in the result then lists the ones it has)."""
+    conference has no such day (`days` in the result then lists the ones it has).
+    A day of more than DAY_PAGE_SIZE items is printed in pages of that many."""
     days = list(
         Day.objects.visible(staff=staff)
         .select_related("conference")
-        # Not its `extra`: the JSON-LD's times read the time zone there.
-        .defer("conference__recap", "conference__recap_html")
+        .defer("conference__recap", "conference__recap_html", "conference__extra")
         .filter(conference__slug=conference_slug)
+        .annotate(talk_count=Count("talks"))
     )
     index = next((i for i, day in enumerate(days) if day.slug == day_slug), None)
     if index is None:
         return {"days": days, "day": None}
     current = days[index]
-    talks = list(Talk.objects.filter(day=current).defer(*TALK_DEFERRED).with_link_health())
+    # The day's count came with the days: its pages cost no COUNT query.
+    page = paginate(range(current.talk_count), number, DAY_PAGE_SIZE)
+    talks = list(
+        Talk.objects.filter(day=current)
+        .defer(*TALK_DEFERRED)
+        .with_link_health()[page.start_index() - 1 if current.talk_count else 0 : page.end_index()]
+    )
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk
     notes = Note.objects.visible(staff=staff).with_authors().defer("body")
@@ -302,6 +338,8 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool) -> dict | None
         "day": current,
         "days": days,
         "talks": talks,
+        "page": page,
+        "calendar_parts": _parts(current.talk_count, CALENDAR_PAGE_SIZE),
         "program": program,
         "contents": [talk for talk, (noted, _html) in zip(talks, items, strict=True) if noted],
         "timed": any(talk.start_time for talk in talks),

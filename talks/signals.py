@@ -8,11 +8,13 @@ listens to it.
 
 from django.db.models.signals import pre_save
 from django.dispatch import Signal
+from taggit.models import Tag
 
 from confnotes.safeurls import blank_unsafe_urls
-from speakers.models import Speaker
+from confnotes.text import clean_text_fields
+from speakers.models import Speaker, SpeakerAlias
 from talks import freshness
-from talks.models import Conference, Link, Note, Talk
+from talks.models import Author, Conference, Day, Link, Note, Talk
 
 # Sent with `conference_ids`: the primary keys of the conferences an import wrote.
 content_imported = Signal()
@@ -23,6 +25,12 @@ def connect() -> None:
     for model in (Conference, Talk, Link, Speaker, Note):
         pre_save.connect(
             blank_unsafe_urls, sender=model, dispatch_uid=f"confnotes-safe-urls-{model.__name__}"
+        )
+    # Control characters from any form or script: importers, which write past save(),
+    # call clean_text() themselves.
+    for model in (Conference, Day, Talk, Link, Note, Author, Speaker, SpeakerAlias, Tag):
+        pre_save.connect(
+            clean_text_fields, sender=model, dispatch_uid=f"confnotes-clean-text-{model.__name__}"
         )
     content_imported.connect(rerender_imported_notes, dispatch_uid="confnotes-notes-import")
 

@@ -5,10 +5,8 @@ function touches the database. JSON-LD is built as Python data, dumped with
 json.dumps and escaped so that no text of a talk can close the script element.
 """
 
-import datetime
 import json
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
@@ -16,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from confnotes.markdown import html_to_text
+from talks.times import conference_zone, talk_start_value, talk_times
 from talks.video import player_url, youtube_id
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -44,35 +43,6 @@ def json_ld_script(data: dict) -> SafeString:
 def plain_text(html_text: str, limit: int = DESCRIPTION_CHARS) -> str:
     """The text of sanitized HTML, on one line, cut at `limit` characters."""
     return Truncator(html_to_text(html_text)).chars(limit)
-
-
-def conference_timezone(conference) -> ZoneInfo | None:
-    """The conference's time zone when its data names a valid one, else None.
-
-    Set by hand as `extra["time_zone"]`, or kept from a schedule import as
-    `extra["schedule"]["time_zone_name"]`.
-    """
-    extra = conference.extra if isinstance(conference.extra, dict) else {}
-    schedule = extra.get("schedule")
-    candidates = [extra.get("time_zone")]
-    if isinstance(schedule, dict):
-        candidates.append(schedule.get("time_zone_name"))
-    for name in candidates:
-        if isinstance(name, str) and name.strip():
-            try:
-                return ZoneInfo(name.strip())
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                continue
-    return None
-
-
-def talk_times(talk, day_date: datetime.date, tz: ZoneInfo | None):
-    """(start, end) datetimes of a talk, aware when `tz` is known; (None, None) untimed."""
-    if talk.start_time is None:
-        return None, None
-    start = datetime.datetime.combine(day_date, talk.start_time, tzinfo=tz)
-    end = start + talk.duration if talk.duration else None
-    return start, end
 
 
 def _person(speaker, absolute) -> dict:
@@ -176,7 +146,7 @@ def day_event(day, talks, *, absolute, notes=()) -> dict:
     """schema.org Event of a conference day, its items (fetched without speakers) as
     sub-events: each names its talk page, where its speakers are."""
     conference = day.conference
-    tz = conference_timezone(conference)
+    zone = conference_zone(conference)
     return _drop_empty(
         {
             "@context": SCHEMA_CONTEXT,
@@ -198,7 +168,7 @@ def day_event(day, talks, *, absolute, notes=()) -> dict:
                         "@type": "Event",
                         "name": talk.title,
                         "url": absolute(talk.get_absolute_url()),
-                        "startDate": (talk_times(talk, day.date, tz)[0] or day.date),
+                        "startDate": talk_start_value(talk, day_date=day.date, zone=zone),
                     }
                 )
                 for talk in talks
@@ -227,7 +197,7 @@ def talk_structured_data(talk, *, absolute, notes=()) -> list[dict]:
     """schema.org Event of a talk, and a VideoObject when it has a video (with the talk as
     a Clip of it when the talk is a part of a longer recording)."""
     conference, day = talk.conference, talk.day
-    start, end = talk_times(talk, day.date, conference_timezone(conference))
+    start, end = talk_times(talk, day_date=day.date, zone=conference_zone(conference))
     url = absolute(talk.get_absolute_url())
     description = plain_text(talk.abstract_html)
     event = _drop_empty(
@@ -308,7 +278,9 @@ def speaker_person(speaker, talks, *, absolute) -> dict:
                     "@type": "Event",
                     "name": talk.title,
                     "url": absolute(talk.get_absolute_url()),
-                    "startDate": talk.day.date,
+                    "startDate": talk_start_value(
+                        talk, day_date=talk.day.date, zone=conference_zone(talk.conference)
+                    ),
                 }
                 for talk in talks
             ],

@@ -8,6 +8,7 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from confnotes.admin_merge import MergeAdminMixin
+from confnotes.text import clean_text
 from talks.models import Conference, Talk
 from talks.tags import TagMergeError, tags_merge
 
@@ -27,6 +28,10 @@ class TagForm(forms.ModelForm):
             "slug": "Part of the URL. Left as it was, it follows a new name; "
             "the old URL redirects to the new one.",
         }
+
+    def clean_name(self):
+        # As a save would store it: the clash check below then compares stored names.
+        return clean_text(self.cleaned_data["name"])
 
     def clean(self):
         cleaned = super().clean()

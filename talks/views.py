@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 
 from confnotes.paths import slug_path
+from confnotes.text import clean_text
 from speakers.models import SpeakerOldSlug
 from talks import selectors
 from talks.models import (
@@ -92,7 +93,9 @@ def conference_detail(request, conference):
 
 
 def day_detail(request, conference, day):
-    page = selectors.day_page(conference, day, staff=_is_staff(request))
+    page = selectors.day_page(
+        conference, day, staff=_is_staff(request), number=request.GET.get("page")
+    )
     if page["day"] is None:
         if not page["days"]:
             return _missing_in_conference(request, conference, "day")
@@ -155,7 +158,7 @@ def tag_detail(request, slug):
 
 def search(request):
     """Ranked full-text results with excerpts and facets; the work is in talks/search.py."""
-    query = request.GET.get("q", "")[:QUERY_MAX_CHARS].strip()
+    query = clean_text(request.GET.get("q", ""))[:QUERY_MAX_CHARS].strip()
     filters = SearchFilters.from_query(request.GET)
     try:
         number = int(request.GET.get("page", "1"))

@@ -1,12 +1,14 @@
 import gzip
 
+import brotli
 import pytest
 
 from talks.tests.factories import make_day, make_full_day
 
 pytestmark = pytest.mark.django_db
 
-GZIP = {"accept-encoding": "gzip, deflate, br"}
+GZIP = {"accept-encoding": "gzip, deflate"}
+BROWSER = {"accept-encoding": "gzip, deflate, br, zstd"}
 
 
 def test_a_page_is_gzipped_for_a_client_that_accepts_it_miss_and_hit_alike(client):
@@ -61,3 +63,29 @@ def test_images_are_not_gzipped(client):
 
     assert response.status_code == 200
     assert not response.has_header("Content-Encoding")
+
+
+def test_a_browser_that_takes_brotli_gets_it_miss_and_hit_alike(client):
+    url = make_full_day(5).conference.get_absolute_url()
+    plain = client.get(url)
+
+    miss = client.get(f"{url}?page=1", headers=BROWSER)
+    hit = client.get(url, headers=BROWSER)
+    gzipped = client.get(url, headers=GZIP)  # the same stored page, for an older client
+
+    assert (miss["X-Confnotes-Cache"], hit["X-Confnotes-Cache"]) == ("miss", "hit")
+    for response in (miss, hit):
+        assert response["Content-Encoding"] == "br"
+        assert brotli.decompress(response.content) == plain.content
+        assert response["Content-Length"] == str(len(response.content))
+    assert gzipped["Content-Encoding"] == "gzip"
+    assert len(hit.content) < len(gzipped.content) < len(plain.content)
+    again = client.get(url, headers={**BROWSER, "if-none-match": hit["ETag"]})
+    assert again.status_code == 304
+
+
+def test_uncached_pages_get_brotli_too(client):
+    not_found = client.get("/no-such-conference/", headers=BROWSER)
+
+    assert not_found["Content-Encoding"] == "br"
+    assert b"<!doctype html>" in brotli.decompress(not_found.content)

@@ -342,3 +342,36 @@ def test_a_deploy_that_changes_a_template_reads_no_old_page(settings, tmp_path, 
     assert after != before and after.startswith(f"{pagecache.PREFIX}:")
     # Scope versions are shared by every deploy: an edit expires them all.
     assert pagecache._version_key("talk:1").startswith(f"{pagecache.PREFIX}:scope:")
+
+
+@pytest.mark.parametrize(
+    ("path", "stored"),
+    [
+        ("/tags/", True),
+        ("/tags/?page=1", True),
+        ("/tags/?junk=1", False),  # read by no page
+        ("/tags/?q=x", False),  # the search page's parameter, not this page's
+        ("/tags/?page=01", False),  # a page number not as the pages write it
+        ("/tags/?page=1&page=1", False),
+        ("/search/?q=x&kind=talk", True),
+        ("/?utm_source=feed", False),
+    ],
+)
+def test_only_the_parameters_a_page_reads_are_stored(client, path, stored):
+    make_talk(tags=["python"])
+
+    first, second = client.get(path), client.get(path)
+
+    assert first.status_code == 200
+    assert first["X-Confnotes-Cache"] == "miss" if stored else "X-Confnotes-Cache" not in first
+    assert (second.get("X-Confnotes-Cache") == "hit") is stored
+
+
+def test_a_query_in_another_order_is_the_same_stored_page(client):
+    make_talk(title="Parsers", tags=["python"])
+
+    first = client.get("/search/?q=parsers&kind=talk")
+    second = client.get("/search/?kind=talk&q=parsers")
+
+    assert (first["X-Confnotes-Cache"], second["X-Confnotes-Cache"]) == ("miss", "hit")
+    assert second.content == first.content

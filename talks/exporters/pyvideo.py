@@ -16,8 +16,14 @@ from django.db.models import Prefetch
 from confnotes.slugs import ascii_slug
 from speakers.models import normalize_name
 from talks.importers.common import ImportFailed, language_code_3, resolve_url
-from talks.importers.pyvideo import BadRecord, parse_category, related_kind, talk_data
-from talks.models import Conference, Link, LinkKind, Talk, TalkSpeaker
+from talks.importers.pyvideo import (
+    EXTENSION,
+    BadRecord,
+    parse_category,
+    related_kind,
+    talk_data,
+)
+from talks.models import Conference, Kind, Link, LinkKind, Talk, TalkSpeaker
 from talks.video import url_with_offset
 
 _SAFE_NAME = re.compile(r"[^/\\\x00]+\.json")
@@ -154,13 +160,37 @@ def video_record(talk: Talk) -> dict:
         mine = [{"type": _video_type(talk.video_url), "url": url_with_offset(*video)}]
         record["videos"] = (mine if talk.video_url else []) + others
     links = [(link.url, link.kind, link.title) for link in talk.links.all()]
+    # The slides may be a link of the talk too: the first slides link, as the import reads.
+    first_slides = next((url for url, kind, _ in links if kind == LinkKind.SLIDES), "")
+    slides_link = bool(talk.slides_url) and first_slides == talk.slides_url
     if derived is None or (derived.slides_url, derived.links) != (talk.slides_url, links):
-        related = [{"label": "Slides", "url": talk.slides_url}] if talk.slides_url else []
+        related = []
+        if talk.slides_url and not slides_link:
+            related.append({"label": "Slides", "url": talk.slides_url})
         related.extend(_related_item(url, kind, title) for url, kind, title in links)
         _set(record, "related_urls", related)
-    if derived is None or ("slug" in record and ascii_slug(record["slug"]) != talk.slug):
+    _export_own(record, talk, slides_link)
+    # The slug an import would make (the record's, else the file name's) must be the talk's.
+    hint = record.get("slug") if isinstance(record.get("slug"), str) else ""
+    name = stored.get("file") if isinstance(stored.get("file"), str) else ""
+    if derived is None or (ascii_slug(hint) or ascii_slug(name.removesuffix(".json"))) != talk.slug:
         record["slug"] = talk.slug
     return record
+
+
+def _export_own(record: dict, talk: Talk, slides_link: bool) -> None:
+    """confnotes' extension of the record: the talk's fields pyvideo has no place for."""
+    own = {}
+    if talk.kind != Kind.TALK:
+        own["kind"] = talk.kind
+    for name in ("room", "track"):
+        if getattr(talk, name):
+            own[name] = getattr(talk, name)
+    if talk.start_date:
+        own["start_date"] = talk.start_date.isoformat()
+    if slides_link:
+        own["slides_link"] = True
+    _set(record, EXTENSION, own)
 
 
 def _export_speakers(record: dict, derived, talk: Talk) -> None:

@@ -33,10 +33,9 @@ from talks.exporters.schedule_rules import (
     time_zone_name_ok,
     xml_refusals,
 )
-from talks.importers.common import kind_for_type, resolve_url
+from talks.importers.common import kind_for_type, link_kind, resolve_url
 from talks.importers.schedule import (
     combined_abstract,
-    effective_date,
     parse_datetime,
     schedule_extra,
     talk_guid,
@@ -44,7 +43,8 @@ from talks.importers.schedule import (
 )
 from talks.importers.schedule_extension import NAME as EXTENSION
 from talks.importers.schedule_extension import extension_object, extension_text
-from talks.models import Conference, Link, Talk, TalkSpeaker
+from talks.models import Conference, Link, LinkKind, Talk, TalkSpeaker
+from talks.times import parse_zone, talk_times
 from talks.video import url_with_offset
 
 FORMATS = ("json", "xml")
@@ -174,8 +174,7 @@ def schedule_data(conference: Conference, *, base_url: str, fmt: str = "json") -
     """The conference in the JSON shape of a frab schedule; `fmt` says which format it
     is for (JSON takes durations in whole minutes only)."""
     kept = schedule_extra(conference)
-    extra = conference.extra if isinstance(conference.extra, dict) else {}
-    zone = _zone({**kept, "time_zone_name": extra.get("time_zone") or kept.get("time_zone_name")})
+    zone = _zone({**kept, "time_zone_name": conference.time_zone or kept.get("time_zone_name")})
     days = list(conference.days.order_by("date"))
     talks = list(
         Talk.objects.filter(conference=conference)
@@ -215,7 +214,8 @@ def _day_list(context: _Context, days: list, by_day: dict) -> list[dict]:
         info = kept_days.get(str(day.date))
         info = info if isinstance(info, dict) else {}
         rooms: dict[str, list] = {str(name): [] for name in info.get("rooms") or ()}
-        for talk in by_day[day.pk]:
+        for rank, talk in enumerate(by_day[day.pk], start=1):
+            talk.rank = rank  # its place in the day, as an import numbers them
             rooms.setdefault(talk.room, []).append(_event(context, talk, day, info))
         midnight = datetime.datetime.combine(day.date, datetime.time(), context.zone)
         out_days.append(
@@ -254,7 +254,9 @@ def _conference_object(context: _Context, days: list, out_days: list[dict]) -> d
     meta = others.get("meta") if isinstance(others.get("meta"), dict) else {}
     conf["meta"] = {
         **meta,
-        EXTENSION: extension_object(slug=conference.slug, events=context.notes),
+        EXTENSION: extension_object(
+            slug=conference.slug, events=context.notes, time_zone=conference.time_zone
+        ),
     }
     conf["days"] = out_days
     return conf
@@ -305,14 +307,11 @@ def as_uri(url: str) -> str:
 
 
 def _zone(kept: dict) -> datetime.tzinfo:
-    """The schedule's time zone: its name (or the one set by hand as `extra["time_zone"]`);
-    else the offset of its first day; else the site's."""
-    name = kept.get("time_zone_name")
-    if isinstance(name, str) and name:
-        try:
-            return zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            pass
+    """The schedule's time zone: the conference's (`Conference.time_zone`, else the
+    source's name); else the offset of its first day; else the site's."""
+    zone = parse_zone(kept.get("time_zone_name"))
+    if zone is not None:
+        return zone
     days = kept.get("days") if isinstance(kept.get("days"), dict) else {}
     for info in days.values():
         begins = parse_datetime(info.get("day_start")) if isinstance(info, dict) else None
@@ -357,10 +356,11 @@ def _times(context: _Context, talk: Talk, day, info: dict, note: dict):
         # extension says that it has none.
         moment = _day_begins(day, info, context.zone)
         note["untimed"] = True
+        note["position"] = talk.rank  # and its place among the day's timed items
     else:
-        moment = datetime.datetime.combine(
-            effective_date(day.date, start, info.get("day_start")), start, context.zone
-        )
+        moment = talk_times(talk, day_date=day.date, zone=context.zone)[0]
+        if moment is None:  # beyond what a conversion to UTC holds; its wall-clock time
+            moment = datetime.datetime.combine(talk.start_date or day.date, start, context.zone)
     duration = _duration(talk.duration)
     if context.fmt == "json" and duration.count(":") == 2:
         note["duration"] = duration  # JSON's durations are whole minutes
@@ -405,7 +405,7 @@ def _event(context: _Context, talk: Talk, day, info: dict) -> dict:
         persons=_persons(talk, kept),
     )
     event["links"], event["attachments"] = _links(
-        talk, kept, context.kept, f"{abstract}\n{description}", context.fmt
+        talk, kept, context.kept, f"{abstract}\n{description}", context.fmt, note
     )
     names = sorted(tag.name for tag in talk.tags.all())
     if names:
@@ -439,11 +439,21 @@ def _persons(talk, kept) -> list[dict]:
     return out
 
 
-def _links(talk, kept, kept_conf, text, fmt) -> tuple[list, list]:
+def _links(talk, kept, kept_conf, text, fmt, note) -> tuple[list, list]:
     """The talk's links and attachments: its Link rows, an attachment written back as
     the source had it (relative URL and all), and slides/video URLs that no link holds.
-    In JSON, whose URLs must be URIs, a link of ours is written as one."""
+    In JSON, whose URLs must be URIs, a link of ours is written as one. The extension's
+    `note` gets the kinds that a link's title and host would not tell, and the links
+    that only carry the talk's slides and video."""
     own = as_uri if fmt == "json" else str
+
+    def written(url: str) -> str:
+        """`url` as the export writes it; the extension keeps one that JSON changes."""
+        uri = own(url)
+        if uri != url:
+            note.setdefault("iris", {})[uri] = url
+        return uri
+
     base_url = kept_conf.get("base_url") or ""
     attachments_by_url = {}
     for item in kept.get("attachments") or ():
@@ -457,14 +467,23 @@ def _links(talk, kept, kept_conf, text, fmt) -> tuple[list, list]:
         if link.url in attachments_by_url:
             attachments.append(attachments_by_url[link.url])
         else:
-            links.append({"url": own(link.url), "title": link.title})
+            links.append({"url": written(link.url), "title": link.title})
+            if link_kind(link.url, link.title) != link.kind:
+                note.setdefault("kinds", {})[written(link.url)] = link.kind
     urls = {link.url for link in rows}
-    if talk.slides_url and talk.slides_url not in urls:
-        links.append({"url": own(talk.slides_url), "title": "Slides"})
     # The talk's start and end travel in its video's link, as the import reads them.
     video = url_with_offset(talk.video_url, talk.video_start, talk.video_end)
-    if video and video not in urls and video != video_in_text(text):
-        links.append({"url": own(video), "title": "Video"})
+    for name, url, kind in (
+        ("slides", talk.slides_url, LinkKind.SLIDES),
+        ("video", video, LinkKind.VIDEO),
+    ):
+        if not url or (name == "video" and url == video_in_text(text)):
+            continue
+        if url not in urls:  # a link only to carry it
+            links.append({"url": written(url), "title": name.capitalize()})
+            note[name] = written(url)
+        elif next((link.url for link in rows if link.kind == kind), "") != url:
+            note[f"{name}_link"] = written(url)  # one of its links, not the first of its kind
     links.extend(kept.get("unlinked_links") or ())
     attachments.extend(kept.get("unlinked_attachments") or ())
     return links, attachments

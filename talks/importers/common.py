@@ -12,6 +12,7 @@ from django.db import connections, router, transaction
 
 from confnotes.routers import use_primary
 from confnotes.slugs import ascii_slug, free_slug
+from confnotes.text import clean_text
 from speakers.models import Speaker, SpeakerAlias, normalize_name
 from talks.importers.bulk import insert
 from talks.models import Conference, Day, Kind, Link, LinkKind, TaggedTalk, Talk, TalkSpeaker
@@ -33,12 +34,14 @@ class ImportFailed(Exception):
 
 @dataclass
 class ImportSummary:
-    """Counts of created/updated/skipped rows per model, and skipped records by name."""
+    """Counts of created/updated/skipped rows per model, skipped records by name, and
+    values left out of records imported (an absurd duration, say)."""
 
     counts: dict[str, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: dict.fromkeys(ACTIONS, 0))
     )
     problems: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
     def add(self, model: str, action: str, n: int = 1) -> None:
         if action not in ACTIONS:
@@ -49,22 +52,31 @@ class ImportSummary:
         """Record a skipped record, named in `message`."""
         self.problems.append(message)
 
+    def drop(self, message: str) -> None:
+        """Record a value left out of an imported record, named in `message`."""
+        self.dropped.append(message)
+
     def merge(self, other: "ImportSummary") -> None:
         for model, actions in other.counts.items():
             for action, n in actions.items():
                 self.counts[model][action] += n
         self.problems.extend(other.problems)
+        self.dropped.extend(other.dropped)
 
     def get(self, model: str, action: str) -> int:
         return self.counts.get(model, {}).get(action, 0)
 
     def lines(self) -> list[str]:
-        """The summary as printable lines, one per model, then one per problem."""
+        """The summary as printable lines, one per model, one per problem, then the
+        count of dropped values and one line each."""
         out = [
             f"{model}: " + ", ".join(f"{actions[action]} {action}" for action in ACTIONS)
             for model, actions in sorted(self.counts.items())
         ]
         out.extend(f"skipped: {problem}" for problem in self.problems)
+        if self.dropped:
+            out.append(f"Values dropped: {len(self.dropped)} (the rest of each record imported)")
+            out.extend(f"dropped: {message}" for message in self.dropped)
         return out
 
 
@@ -76,6 +88,17 @@ def refuse_json_constant(name: str):
     """`json.loads(..., parse_constant=...)`: NaN and Infinity are not JSON, and no
     database JSON column takes them."""
     raise ValueError(f"{name} is not a JSON number")
+
+
+def clean_strings(value):
+    """A parsed JSON value with clean_text() applied to every string in it, keys too."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_strings(v) for v in value]
+    return value
 
 
 def guess_series(title: str) -> str:

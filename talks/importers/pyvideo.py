@@ -21,6 +21,7 @@ Mapping:
 """
 
 import datetime
+import gzip
 import json
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ import tarfile
 import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha1
 from pathlib import Path
@@ -43,6 +45,7 @@ from taggit.models import Tag
 
 from confnotes.history.versions import RevisionLog
 from confnotes.slugs import RESERVED_DAY_SLUGS, RESERVED_ROOT_SLUGS, ascii_slug, free_slug
+from confnotes.text import clean_text
 from speakers.models import normalize_name
 from talks.importers.bulk import insert
 from talks.importers.common import (
@@ -51,6 +54,7 @@ from talks.importers.common import (
     PlannerStatistics,
     SpeakerResolver,
     announce_import,
+    clean_strings,
     guess_series,
     link_kind,
     normalize_language,
@@ -60,9 +64,21 @@ from talks.importers.common import (
     use_primary_database,
 )
 from talks.importers.rst import abstract_markdown, abstracts_to_html
-from talks.models import Conference, Day, Link, LinkKind, Source, TaggedTalk, Talk, TalkSpeaker
+from talks.models import (
+    Conference,
+    Day,
+    Kind,
+    Link,
+    LinkKind,
+    Source,
+    TaggedTalk,
+    Talk,
+    TalkSpeaker,
+)
 from talks.tags import tags_of_old_names
+from talks.times import date_problem
 from talks.timestamps import render_with_time_codes
+from talks.title_names import split_titles
 from talks.video import split_offset
 
 SOURCE = Source.PYVIDEO
@@ -70,13 +86,17 @@ MAX_JSON_BYTES = 4 * 1024 * 1024  # The largest real file is 16 kB.
 MAX_ARCHIVE_BYTES = 2 * 1024**3  # Uncompressed; the real archive is about 40 MB.
 MAX_ARCHIVE_MEMBERS = 500_000
 MAX_JSON_DEPTH = 20  # Real records nest 3 levels deep.
+MAX_DURATION_SECONDS = 24 * 3600  # Longer (or not above 0) is a slip: dropped, and said.
 BATCH_SIZE = 500
 
 _TALK_FIELDS = (
     "day", "title", "position", "start_time", "duration", "language", "abstract",
     "abstract_html", "slides_url", "video_url", "video_start", "video_end", "source",
-    "external_id", "extra",
+    "external_id", "extra", "kind", "room", "track", "start_date",
 )  # fmt: skip
+# confnotes' extension of a video record (pyvideo's schema leaves records open): what a
+# talk has and pyvideo has no field for. See docs/schedules.md.
+EXTENSION = "confnotes"
 
 
 @dataclass
@@ -118,6 +138,8 @@ class TalkData:
     slides_url: str
     links: list[tuple[str, str, str]]  # (url, kind, title)
     record_id: int | None
+    dropped: list[str] = field(default_factory=list)  # values left out, and why
+    own: dict = field(default_factory=dict)  # Talk fields confnotes' extension names
 
 
 class BadRecord(ValueError):
@@ -142,13 +164,9 @@ def load_json(raw: bytes, label: str, *, max_bytes: int = MAX_JSON_BYTES):
         raise ImportFailed(label, f"not valid JSON: {exc}") from None
     if _depth_exceeds(data, MAX_JSON_DEPTH):
         raise ImportFailed(label, f"JSON nested deeper than {MAX_JSON_DEPTH} levels; refused")
-    if b"\\u0000" in raw:
-        raise ImportFailed(label, "contains a NUL character (\\u0000); refused")
-    if b"\\ud" in raw.lower():  # Escaped surrogates: fine in pairs, not alone.
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ImportFailed(label, "contains a lone UTF-16 surrogate; refused") from None
+    # JSON writes control characters and surrogates only as \\u escapes (DEL raw).
+    if b"\\u" in raw or b"\x7f" in raw:
+        data = clean_strings(data)
     return data
 
 
@@ -191,11 +209,16 @@ def parse_recorded(value) -> tuple[datetime.date | None, datetime.time | None]:
     text = value.strip()
     try:
         if len(text) == 10:
-            return datetime.date.fromisoformat(text), None
-        moment = datetime.datetime.fromisoformat(text)
+            date, time = datetime.date.fromisoformat(text), None
+        else:
+            moment = datetime.datetime.fromisoformat(text)
+            date, time = moment.date(), moment.time().replace(tzinfo=None)
     except ValueError:
         raise BadRecord(f"recorded {text[:40]!r} is not a date") from None
-    return moment.date(), moment.time().replace(tzinfo=None)
+    problem = date_problem(date)
+    if problem:
+        raise BadRecord(f"recorded {problem}")
+    return date, time
 
 
 def talk_data(record, *, abstract: bool = True) -> TalkData:
@@ -219,9 +242,14 @@ def talk_data(record, *, abstract: bool = True) -> TalkData:
         isinstance(duration, bool) or not isinstance(duration, int | float)
     ):
         raise BadRecord(f"duration is a {type(duration).__name__}, not a number of seconds")
+    dropped = []
+    if duration is not None and not 0 < duration <= MAX_DURATION_SECONDS:
+        dropped.append(f"duration {duration!r} s dropped: a talk lasts more than 0 s, up to 24 h")
+        duration = None
     for key in ("description", "summary"):
         _text(record, key)  # Only checked here: talk_abstract() reads them.
     slug_hint = record.get("slug") if isinstance(record.get("slug"), str) else ""
+    own, slides_link = _extension(record.get(EXTENSION))
     record_id = record.get("id")
     video_url, video_start, video_end = split_offset(_video_url(_list(record, "videos")))
     return TalkData(
@@ -230,22 +258,56 @@ def talk_data(record, *, abstract: bool = True) -> TalkData:
         speakers=[" ".join(name.split()) for name in speakers if name.strip()],
         date=date,
         start_time=start_time,
-        duration=(
-            datetime.timedelta(seconds=round(duration))
-            if duration is not None and 0 < duration < 7 * 86400
-            else None
-        ),
+        duration=datetime.timedelta(seconds=round(duration)) if duration is not None else None,
         language=normalize_language(record.get("language")),
         abstract=talk_abstract(record) if abstract else "",
         tags=_clean_tags(tags),
         video_url=video_url,
         video_start=video_start,
         video_end=video_end,
-        **_related(_list(record, "related_urls")),
+        **_related(_list(record, "related_urls"), slides_link=slides_link),
+        own=own,
         record_id=record_id
         if isinstance(record_id, int) and not isinstance(record_id, bool)
         else None,
+        dropped=dropped,
     )
+
+
+def _extension(value) -> tuple[dict, bool]:
+    """(Talk fields, whether the slides are a link too) of a record's `confnotes` object:
+    {"kind": "workshop", "room": "Saal 1", "track": "Web", "start_date": "2019-09-24",
+    "slides_link": true}; BadRecord when it is malformed."""
+    if value is None:
+        return {}, False
+    if not isinstance(value, dict):
+        raise BadRecord(f"{EXTENSION} is a {type(value).__name__}, not an object")
+    own = {}
+    kind = value.get("kind")
+    if kind is not None:
+        if kind not in Kind.values:
+            raise BadRecord(f"{EXTENSION}: kind {str(kind)[:40]!r} is not a kind of talk")
+        own["kind"] = kind
+    for name in ("room", "track"):
+        text = value.get(name)
+        if text is not None:
+            if not isinstance(text, str):
+                raise BadRecord(f"{EXTENSION}: {name} is a {type(text).__name__}, not text")
+            own[name] = " ".join(text.split())[:200]
+    start_date = value.get("start_date")
+    if start_date is not None:
+        try:
+            own["start_date"] = datetime.date.fromisoformat(start_date)
+        except (TypeError, ValueError):
+            problem = f"{EXTENSION}: start_date {str(start_date)[:40]!r} is not a date"
+            raise BadRecord(problem) from None
+        problem = date_problem(own["start_date"])
+        if problem:
+            raise BadRecord(f"{EXTENSION}: start_date {problem}")
+    slides_link = value.get("slides_link", False)
+    if not isinstance(slides_link, bool):
+        raise BadRecord(f"{EXTENSION}: slides_link is not true or false")
+    return own, slides_link
 
 
 def abstract_source(record: dict) -> tuple[str, bool]:
@@ -313,7 +375,9 @@ def related_kind(url: str, label: str) -> tuple[str, str]:
     return kind, label
 
 
-def _related(items: list) -> dict:
+def _related(items: list, *, slides_link: bool = False) -> dict:
+    """The slides URL (the first slides link) and the other links; with `slides_link`
+    the slides' link is one of the links too."""
     slides_url, links, seen = "", [], set()
     for item in items:
         if isinstance(item, str):
@@ -331,7 +395,8 @@ def _related(items: list) -> dict:
         kind, title = related_kind(url, label if label != url else "")
         if kind == LinkKind.SLIDES and not slides_url:
             slides_url = url
-            continue
+            if not slides_link:
+                continue
         links.append((url, kind, title[:300]))
     return {"slides_url": slides_url, "links": links}
 
@@ -356,6 +421,9 @@ def parse_category(data, label: str) -> dict:
             out[key] = datetime.date.fromisoformat(value[:10]) if value else None
         except (TypeError, ValueError):
             raise ImportFailed(label, f"{key} {str(value)[:40]!r} is not a date") from None
+        problem = out[key] and date_problem(out[key])
+        if problem:
+            raise ImportFailed(label, f"{key} {problem}")
     if out["start_date"] and out["end_date"] and out["end_date"] < out["start_date"]:
         out["end_date"] = None
     return out
@@ -477,15 +545,63 @@ def _classify(parts: list[str]) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+_ARCHIVE_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error)
+
+
+class _CountingReader:
+    """A file's bytes as tarfile reads them, counted, with the last few reads kept: where
+    tarfile stops, they tell tar's end-of-archive block from a cut."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.position = 0
+        self.recent: deque[tuple[int, bytes]] = deque(maxlen=4)
+
+    def read(self, size=-1) -> bytes:
+        data = self.raw.read(size)
+        self.recent.append((self.position, data))
+        self.position += len(data)
+        return data
+
+    def block_at(self, offset: int) -> bytes:
+        """The (up to) 512 bytes at `offset`, as far as they were read."""
+        if not self.recent or offset < self.recent[0][0]:
+            return b""
+        start = offset - self.recent[0][0]
+        return b"".join(data for _, data in self.recent)[start : start + tarfile.BLOCKSIZE]
+
+
+@contextmanager
+def _open_archive(path: Path):
+    """A .tar.gz opened for one pass over its members. Once they are all read, the
+    rest is read too: a cut archive (gzip's end and checksum missing, or tar's
+    end-of-archive block) or a damaged one raises then, as it would in the middle."""
+    with open(path, "rb") as handle, gzip.GzipFile(fileobj=handle, mode="rb") as unpacked:
+        reader = _CountingReader(unpacked)
+        with tarfile.open(fileobj=reader, mode="r|") as tar:
+            yield tar
+            # tarfile ends its members quietly where a header is cut or missing.
+            end = reader.block_at(tar.offset)
+        while reader.read(1024 * 1024):
+            pass  # gzip checks the length and checksum at its end
+    if len(end) < tarfile.BLOCKSIZE:
+        raise tarfile.ReadError("the archive ends in the middle of its tar data")
+    if end.count(0) != tarfile.BLOCKSIZE:
+        raise tarfile.ReadError(f"a damaged tar header at byte {tar.offset}")
+
+
 def _scan_archive(path: Path, max_bytes: int) -> bytes | None:
-    """First pass over an archive: refuse hostile members before anything is written,
-    check that each event's files lie together, and find the root's NO_PUBLISH.json."""
+    """First pass over an archive: refuse hostile members and a cut or damaged archive
+    before anything is written, check that each event's files lie together, and find
+    the root's NO_PUBLISH.json."""
     no_publish, no_publish_depth = None, None
     seen, current = set(), None
     total = count = 0
+    name = None
     try:
-        with tarfile.open(path, "r|gz") as tar:
+        with _open_archive(path) as tar:
             for member in tar:
+                name = member.name
                 count += 1
                 if count > MAX_ARCHIVE_MEMBERS:
                     raise ImportFailed(path, f"more than {MAX_ARCHIVE_MEMBERS} members; refused")
@@ -516,8 +632,11 @@ def _scan_archive(path: Path, max_bytes: int) -> bytes | None:
                         )
                     seen.add(folder)
                     current = folder
-    except (tarfile.TarError, EOFError, OSError, zlib.error):
-        pass  # Reported by the second pass, at the event it cuts short.
+    except _ARCHIVE_ERRORS as exc:
+        where = f" after {name}" if name else ""
+        raise ImportFailed(
+            path, f"archive truncated or corrupt{where} ({exc}); nothing imported"
+        ) from None
     return no_publish
 
 
@@ -530,7 +649,7 @@ def _read_archive(path: Path, max_bytes: int):
 def _archive_events(path: Path, max_bytes: int):
     event, name = None, path.name
     try:
-        with tarfile.open(path, "r|gz") as tar:
+        with _open_archive(path) as tar:
             for member in tar:
                 name = member.name
                 parts = _member_parts(member, path)
@@ -552,7 +671,7 @@ def _archive_events(path: Path, max_bytes: int):
                     event.category = data
                 else:
                     event.videos.append((parts[-1], data))
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+    except _ARCHIVE_ERRORS as exc:  # Changed since the first pass read it whole.
         lost = f"; event {event.folder} not imported" if event is not None else ""
         raise ImportFailed(
             path, f"archive truncated or corrupt ({exc}){lost}", record=name
@@ -709,6 +828,8 @@ class _Run:
             except BadRecord as exc:
                 bad.append(str(ImportFailed(label, str(exc))))
                 continue
+            for problem in parsed.dropped:
+                event_summary.drop(f"{label}: {problem}")
             if parsed.record_id is not None and parsed.record_id in no_publish:
                 event_summary.add("Talk", "skipped")
                 event_summary.problem(f"{label}: id {parsed.record_id} is in NO_PUBLISH.json")
@@ -786,8 +907,28 @@ class _Run:
         return free_slug(base, self._tag_slugs, sep="_")
 
 
+# Record fields that become the talk's own values; the rest is only kept.
+_MODELLED_KEYS = frozenset(
+    {"title", "speakers", "tags", "recorded", "duration", "language", "description"}
+    | {"summary", "abstract", "description_format", "videos", "related_urls", "slug"}
+    | {EXTENSION}
+)
+
+
+def _tells_nothing_new(stored: dict, new: dict) -> bool:
+    """Whether a record differs from the one imported before only in fields that give
+    the talk values it has already."""
+
+    def kept(entry: dict) -> dict:
+        record = entry.get("record") if isinstance(entry.get("record"), dict) else {}
+        return {**entry, "record": {k: v for k, v in record.items() if k not in _MODELLED_KEYS}}
+
+    return kept(stored) == kept(new)
+
+
 def folder_id(folder: str) -> str:
     """A conference's key: its event folder's name (hashed when too long)."""
+    folder = clean_text(folder)
     if len(folder) <= 200:
         return folder
     return f"{folder[:180]}~{sha1(folder.encode()).hexdigest()[:16]}"
@@ -795,7 +936,7 @@ def folder_id(folder: str) -> str:
 
 def external_id(folder: str, file_name: str) -> str:
     """A talk's key: `<event folder>/<file name without .json>` (hashed when too long)."""
-    key = f"{folder}/{file_name.removesuffix('.json')}"
+    key = clean_text(f"{folder}/{file_name.removesuffix('.json')}")
     if len(key) <= 200:
         return key
     return f"{key[:180]}~{sha1(key.encode()).hexdigest()[:16]}"
@@ -869,6 +1010,7 @@ class _EventWriter:
             self.rendered = {name: pair for (name, _, _), pair in pairs}
 
     def write(self, videos) -> dict:
+        self._split_titles(videos)
         dates = [parsed.date for _, _, parsed in videos if parsed.date]
         fallback = fallback_date(self.fields, dates, f"{self.fields['name']} {self.raw.folder}")
         self.conference = self._conference(dates)
@@ -879,6 +1021,22 @@ class _EventWriter:
             self._tags(talks)
             self._links(talks)
         return counts
+
+    def _split_titles(self, videos) -> None:
+        """Records without speakers whose titles hold known names ("Title - Name"):
+        the names become the speakers (talks.title_names)."""
+        speakerless = [parsed for _, _, parsed in videos if not parsed.speakers]
+        if not speakerless:
+            return
+        splits = split_titles(
+            (parsed.title for parsed in speakerless),
+            conference_name=self.fields["name"],
+            event_names={name for _, _, parsed in videos for name in parsed.speakers},
+        )
+        for parsed in speakerless:
+            split = splits.get(parsed.title)
+            if split is not None:
+                parsed.title, parsed.speakers = split.title[:300], list(split.speakers)
 
     def _conference(self, dates) -> Conference:
         folder = self.raw.folder
@@ -906,11 +1064,14 @@ class _EventWriter:
         extra = dict(conference.extra or {})
         extra["pyvideo"] = {"folder": folder, "category": self.category}
         values["extra"] = extra
-        changed = created
-        for name, value in values.items():
-            if getattr(conference, name) != value:
-                setattr(conference, name, value)
-                changed = True
+        differ = {name for name, value in values.items() if getattr(conference, name) != value}
+        if not created and "pyvideo" not in (conference.extra or {}) and differ <= {"extra"}:
+            # A folder that says what the conference says (confnotes' own export of a
+            # conference from elsewhere) is no source of it: nothing to write.
+            differ = set()
+        changed = created or bool(differ)
+        for name in differ:
+            setattr(conference, name, values[name])
         if created:
             # No conference has the whole slug (it would have been found); a cut one may.
             taken = slug in RESERVED_ROOT_SLUGS or (
@@ -963,13 +1124,18 @@ class _EventWriter:
         positions: dict[datetime.date, int] = {}
         create, update, talks = [], [], []
         counts = {"created": 0, "updated": 0, "unchanged": 0}
+        keys = {external_id(self.raw.folder, name) for name, _, _ in videos}
+        claimed = {by_key[key].pk for key in keys if key in by_key}
         for name, record, parsed in videos:
             key = external_id(self.raw.folder, name)
             talk = by_key.get(key)
             if talk is None and by_slug:
                 candidate = by_slug.get(ascii_slug(parsed.slug_hint or name.removesuffix(".json")))
-                if candidate is not None and not candidate.external_id:
-                    talk = candidate  # Entered by hand before: this import fills it in.
+                # Entered by hand, or from another source (a schedule, confnotes' own
+                # export): the talk of that slug, unless another record of this folder is it.
+                if candidate is not None and candidate.pk not in claimed:
+                    talk = candidate
+                    claimed.add(talk.pk)
             date = parsed.date or fallback
             positions[date] = positions.get(date, 0) + 1
             stored = (talk.extra or {}).get("pyvideo", {}) if talk else {}
@@ -1005,6 +1171,7 @@ class _EventWriter:
                 "video_start": parsed.video_start,
                 "video_end": parsed.video_end,
                 "extra": extra,
+                **parsed.own,  # what confnotes' extension says: kind, room, track...
             }
             if talk is None or not talk.external_id:
                 values["source"], values["external_id"] = SOURCE, key
@@ -1021,9 +1188,21 @@ class _EventWriter:
                 for field_name, value in values.items():
                     current = talk.day_id if field_name == "day" else getattr(talk, field_name)
                     wanted = value.pk if field_name == "day" else value
+                    if field_name == "abstract":  # Space around it is no change.
+                        current, wanted = current.strip(), wanted.strip()
                     if current != wanted:
-                        setattr(talk, field_name, value)
                         changed.add(field_name)
+                if not stored and changed <= {"extra", "source", "external_id", "position"}:
+                    # A record that says what the talk says (confnotes' own export of a
+                    # talk from elsewhere) is no source of it: nothing to write. (pyvideo
+                    # has no order within a day: the talk keeps its place.)
+                    changed = set()
+                elif changed <= {"extra"} and _tells_nothing_new(stored, extra["pyvideo"]):
+                    # confnotes' own export of the talk (its title without the names
+                    # taken out, say): the record imported before stays its source.
+                    changed = set()
+                for field_name in changed:
+                    setattr(talk, field_name, values[field_name])
                 if changed & {"abstract", "video_url"}:  # its time codes link into the video
                     talk.abstract_html = (
                         render_with_time_codes(talk.abstract, talk.video_url)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from confnotes.history.versions import RevisionLog
 from confnotes.markdown import render_markdown
 from confnotes.slugs import RESERVED_ROOT_SLUGS, ascii_slug, free_slug, unique_slug
+from confnotes.text import clean_text
 from speakers.models import Speaker, normalize_name
 from talks.importers.common import (
     ImportFailed,
@@ -55,6 +56,7 @@ from talks.models import (
     TalkSpeaker,
 )
 from talks.tags import tags_of_old_names
+from talks.times import date_problem, offset_name, parse_zone
 from talks.video import split_offset
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -220,15 +222,12 @@ def _json_flavour(schedule: dict) -> str:
     return "frab"
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def _clean(value, path, depth: int = 0):
-    """`value` without what no database stores (NUL, lone surrogates); refuses deep nesting."""
+    """`value` with clean_text() applied to every string in it; refuses deep nesting."""
     if depth > MAX_DEPTH:
         raise ImportFailed(path, f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, str):
-        return _UNSTORABLE.sub("", value)
+        return clean_text(value)
     if isinstance(value, dict):
         return {_clean(k, path, depth): _clean(v, path, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
@@ -379,6 +378,7 @@ class ParsedEvent:
     source_slug: str
     title: str
     start: datetime.time | None
+    moment: datetime.datetime | None  # the event's `date`, when a full datetime
     duration: datetime.timedelta | None
     room: str
     track: str
@@ -393,6 +393,7 @@ class ParsedEvent:
     extra: dict
     key: str = ""
     talk_slug: str = ""  # the talk's slug where a confnotes export names it
+    position: int | None = None  # an untimed item's place in its day, where one names it
 
 
 @dataclass
@@ -401,6 +402,17 @@ class ParsedDay:
     position: int
     info: dict
     events: list[ParsedEvent] = field(default_factory=list)
+
+    def start_date(self, event: ParsedEvent) -> datetime.date | None:
+        """The date the event starts on: the one its `date` says when that agrees with
+        its start, else the day's (the next one when it starts before the day does)."""
+        if event.start is None:
+            return None
+        moment = event.moment
+        if moment is not None and moment.time().replace(tzinfo=None) == event.start:
+            if 0 <= (moment.date() - self.date).days <= 1:
+                return moment.date()
+        return effective_date(self.date, event.start, self.info.get("day_start"))
 
 
 @dataclass
@@ -414,6 +426,8 @@ class ParsedSchedule:
     extra: dict
     days: list[ParsedDay]
     problems: list[str]
+    time_zone: str = ""  # its name, else the one offset its times carry, else ""
+    ours: bool = False  # written by confnotes' export: a copy of rows, not a source
 
     @property
     def events(self) -> list[ParsedEvent]:
@@ -448,10 +462,15 @@ def _date(value, path, record: str, what: str) -> datetime.date | None:
         return None
     try:
         if len(text) > 10:
-            return datetime.datetime.fromisoformat(text).date()
-        return datetime.date.fromisoformat(text)
+            value = datetime.datetime.fromisoformat(text).date()
+        else:
+            value = datetime.date.fromisoformat(text)
     except ValueError:
         _fail(path, record, f"{what} {text!r} is not a date")
+    problem = date_problem(value)
+    if problem:
+        _fail(path, record, f"{what} {problem}")
+    return value
 
 
 def _acronym_slug(acronym: str) -> str:
@@ -562,8 +581,31 @@ def parse_schedule(schedule: dict, *, path) -> ParsedSchedule:
         days=parsed_days,
         problems=problems,
     )
+    parsed.time_zone = schedule_zone(extra.get("time_zone_name"), parsed_days)
+    if extension.time_zone is not None:  # the conference's own, as confnotes exported it
+        parsed.time_zone = extension.time_zone if parse_zone(extension.time_zone) else ""
+    generator = schedule.get("generator")
+    parsed.ours = isinstance(generator, dict) and generator.get("name") == "confnotes"
     _assign_keys(parsed, path)
     return parsed
+
+
+def schedule_zone(name, days: list[ParsedDay]) -> str:
+    """The schedule's zone for `Conference.time_zone`: its valid name; else the offset
+    every day's start (or else every event's date) carries, when they agree; else "".
+
+    A "Z" on event dates alone is not believed: Jekyll's frab-style files stamp local
+    times with it."""
+    if isinstance(name, str) and parse_zone(name) is not None:
+        return name.strip()
+    starts = [parse_datetime(day.info.get("day_start")) for day in days]
+    offsets = {begins.utcoffset() for begins in starts if begins is not None} - {None}
+    if not offsets:
+        moments = [event.moment for day in days for event in day.events if event.moment]
+        offsets = {moment.utcoffset() for moment in moments} - {None}
+        if offsets == {datetime.timedelta(0)}:
+            return ""
+    return offset_name(offsets.pop()) if len(offsets) == 1 else ""
 
 
 def _event_label(raw: dict, room: str, date) -> str:
@@ -657,8 +699,13 @@ def _parse_event(
         raise _BadEvent("missing title")
     noted = noted or EventExtension()
     start = _parse_time(raw.get("start") or _datetime_text(raw.get("date")))
+    moment = parse_datetime(_datetime_text(raw.get("date")))
+    if start is not None and moment is not None:
+        wall = moment.time().replace(tzinfo=None, microsecond=0)
+        if wall.replace(second=0) == start:
+            start = wall  # `start` is HH:MM; the seconds are in `date`
     if noted.untimed:
-        start = None
+        start = moment = None
     duration = _parse_duration(noted.duration or raw.get("duration"))
     guid = raw.get("guid")
     if guid is not None and not isinstance(guid, str):
@@ -692,16 +739,41 @@ def _parse_event(
 
     links: list[ParsedLink] = []
     unlinked: dict[str, list] = {"links": [], "attachments": []}
+    # confnotes' extension: kinds a link's title cannot tell, and the links written only
+    # to carry the talk's video and slides (they are no links of their own).
+    # In JSON, URLs are written as URIs: `iris` gives the ones stored otherwise back.
+    iris = {resolve_url(uri, base_url): resolve_url(iri) for uri, iri in noted.iris.items()}
+
+    def stored_url(url) -> str:
+        resolved = resolve_url(url, base_url) or ""
+        return iris.get(resolved) or resolved
+
+    kinds = {stored_url(url): kind for url, kind in noted.kinds.items()}
+    carried = {
+        name: stored_url(noted_url)
+        for name, noted_url in (("video", noted.video), ("slides", noted.slides))
+    }
     for group in ("links", "attachments"):
         for item in _event_list(raw, group):
             url, link_title = _link_parts(item)
-            resolved = resolve_url(url, base_url)
+            resolved = stored_url(url) or None
+            if resolved and group == "links" and resolved in carried.values():
+                continue
             if resolved is None or any(link.url == resolved for link in links):
                 unlinked[group].append(item)
                 continue
-            links.append(ParsedLink(link_kind(resolved, link_title), resolved, link_title[:300]))
-    slides = next((link.url for link in links if link.kind == LinkKind.SLIDES), "")
-    video = next((link.url for link in links if link.kind == LinkKind.VIDEO), "")
+            what = kinds.get(resolved) or link_kind(resolved, link_title)
+            links.append(ParsedLink(what, resolved, link_title[:300]))
+    slides = (
+        carried["slides"]
+        or stored_url(noted.slides_link)
+        or next((link.url for link in links if link.kind == LinkKind.SLIDES), "")
+    )
+    video = (
+        carried["video"]
+        or stored_url(noted.video_link)
+        or next((link.url for link in links if link.kind == LinkKind.VIDEO), "")
+    )
 
     extra = {k: v for k, v in raw.items() if k not in _MODELLED_EVENT_FIELDS}
     extra.update(type=event_type, abstract=abstract, description=description)
@@ -719,6 +791,7 @@ def _parse_event(
         source_slug=source_slug.strip(),
         title=title[:300],
         start=start,
+        moment=moment,
         duration=duration,
         room=room.strip()[:200],
         track=track[:200],
@@ -732,6 +805,7 @@ def _parse_event(
         tags=tags,
         extra=extra,
         talk_slug=noted.slug or "",
+        position=noted.position if start is None else None,
     )
 
 
@@ -831,12 +905,14 @@ def _merged(old: dict, new: dict) -> dict:
     return merged
 
 
-_CONFERENCE_FIELDS = ("name", "series", "start_date", "end_date", "source", "external_id", "extra")
+_CONFERENCE_FIELDS = (
+    "name", "series", "start_date", "end_date", "time_zone", "source", "external_id", "extra",
+)  # fmt: skip
 # What an import writes on a talk (its slug only when new: a renamed talk keeps its URL).
 _TALK_FIELDS = (
-    "day_id", "conference_id", "title", "kind", "position", "start_time", "duration", "room",
-    "track", "language", "abstract", "abstract_html", "slides_url", "video_url", "video_start",
-    "video_end", "source", "external_id", "extra",
+    "day_id", "conference_id", "title", "kind", "position", "start_time", "start_date",
+    "duration", "room", "track", "language", "abstract", "abstract_html", "slides_url",
+    "video_url", "video_start", "video_end", "source", "external_id", "extra",
 )  # fmt: skip
 
 
@@ -859,19 +935,23 @@ class _ScheduleWriter:
         placed = []  # (event, talk) in program order
         self.load_talks()
         for parsed_day in self.parsed.days:
-            day_start = parsed_day.info.get("day_start")
 
-            def order(event, date=parsed_day.date, day_start=day_start):
+            def order(event, parsed_day=parsed_day):
                 if event.start is None:
                     return (datetime.datetime.max, event.room.casefold(), event.order)
-                moment = datetime.datetime.combine(
-                    effective_date(date, event.start, day_start), event.start
-                )
+                moment = datetime.datetime.combine(parsed_day.start_date(event), event.start)
                 return (moment, event.room.casefold(), event.order)
 
-            events = sorted(parsed_day.events, key=order)
+            events = sorted((e for e in parsed_day.events if e.position is None), key=order)
+            # An untimed item whose place a confnotes export names goes back to it.
+            placed_untimed = [e for e in parsed_day.events if e.position is not None]
+            for event in sorted(placed_untimed, key=lambda e: (e.position, e.order)):
+                events.insert(min(event.position - 1, len(events)), event)
             for position, event in enumerate(events, start=1):
-                placed.append((event, self.place_talk(event, days[parsed_day.date], position)))
+                talk = self.place_talk(event, days[parsed_day.date], position)
+                start_date = parsed_day.start_date(event)
+                talk.start_date = start_date if start_date != parsed_day.date else None
+                placed.append((event, talk))
         self.save_talks(placed)
         changed = self.write_speakers(placed, speakers, resolver.created_pks)
         changed |= self.write_links(placed)
@@ -912,11 +992,15 @@ class _ScheduleWriter:
         conference.series = conference.series or guess_series(parsed.title)
         conference.start_date = parsed.start or conference.start_date
         conference.end_date = parsed.end or conference.end_date
-        extra = dict(conference.extra) if isinstance(conference.extra, dict) else {}
-        new = dict(parsed.extra)
-        new["days"] = {str(day.date): day.info for day in parsed.days}
-        extra[EXTRA_KEY] = _merged(schedule_extra(conference), new)
-        conference.extra = extra
+        conference.time_zone = parsed.time_zone or conference.time_zone
+        # confnotes' own export, back into the conference it came from, is no source:
+        # what the export made up (a generator, guids, a zone name) is not kept.
+        if created or not parsed.ours:
+            extra = dict(conference.extra) if isinstance(conference.extra, dict) else {}
+            new = dict(parsed.extra)
+            new["days"] = {str(day.date): day.info for day in parsed.days}
+            extra[EXTRA_KEY] = _merged(schedule_extra(conference), new)
+            conference.extra = extra
         if created or _snapshot(conference, _CONFERENCE_FIELDS) != before:
             conference.save()
             self.summary.add("Conference", "created" if created else "updated")
@@ -1006,7 +1090,9 @@ class _ScheduleWriter:
         else:
             self.claimed.add(talk.pk)
             talk._before = _snapshot(talk, _TALK_FIELDS)
-            if not talk.external_id and talk.source in ("", Source.SCHEDULE):
+            # confnotes' own export names no source of the talk.
+            adopt = not self.parsed.ours and not talk.external_id
+            if adopt and talk.source in ("", Source.SCHEDULE):
                 talk.source, talk.external_id = Source.SCHEDULE, event.key
             if talk.conference_id != self.conference.pk:  # Moved here from another conference.
                 talk.slug = self.new_slug(event.title, event.talk_slug)
@@ -1027,15 +1113,21 @@ class _ScheduleWriter:
             url, start, end = split_offset(event.video_url)
             if url != talk.video_url or start is not None or end is not None:
                 talk.video_url, talk.video_start, talk.video_end = url, start, end
-        if talk._before is None or talk.abstract != event.abstract or talk.video_url != video_url:
+        # Space around the abstract is no change (a schedule's text fields come stripped).
+        if (
+            talk._before is None
+            or talk.abstract.strip() != event.abstract
+            or talk.video_url != video_url
+        ):
             talk.abstract = event.abstract
             talk.render_markdown()  # its time codes link into the video
         talk.slides_url = event.slides_url or talk.slides_url
         old = schedule_extra(talk)
         talk._imported_links = set(old.get("link_urls") or ())
-        extra = dict(talk.extra) if isinstance(talk.extra, dict) else {}
-        extra[EXTRA_KEY] = _merged(old, event.extra)
-        talk.extra = extra
+        if talk._before is None or not self.parsed.ours:
+            extra = dict(talk.extra) if isinstance(talk.extra, dict) else {}
+            extra[EXTRA_KEY] = _merged(old, event.extra)
+            talk.extra = extra
         return talk
 
     def save_talks(self, placed) -> None:

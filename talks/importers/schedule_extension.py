@@ -6,13 +6,21 @@ conference. So an export writes, in JSON, `conference.meta.confnotes`, and in XM
 schema has no open element) the same object as a processing instruction inside
 `<conference>`: `<?confnotes {...}?>`. Validators and other readers skip both.
 
-    {"slug": "djangocon-us-2019",
+    {"slug": "djangocon-us-2019", "time_zone": "America/Los_Angeles",
      "events": {"<event guid>": {"tags": ["Django"], "untimed": true, "duration": "0:25:30",
-                                 "slug": "a-slug-not-made-from-the-title"}}}
+                                 "slug": "a-slug-not-made-from-the-title",
+                                 "kinds": {"https://example.org/program/12": "webpage"},
+                                 "video": "https://youtu.be/x", "slides": "https://x.org/s.pdf"}}}
 
-The slugs are the conference's and a talk's here (a talk's only where its title would
-give another), so that an export comes back under the same addresses; an event is listed
-only when it has something to add. See docs/schedules.md.
+The zone is the conference's own ("" when it has none: the export's dates then carry
+the site's). The slugs are the conference's and a talk's here (a talk's only where its title would
+give another), so that an export comes back under the same addresses. `kinds` are the
+kinds of links that their titles and hosts would not tell; `video` and `slides` name the
+links written only to carry the talk's video and slides (no links of their own);
+`video_link` and `slides_link` the link that is the talk's video or slides where it is
+not the first of its kind; `iris` the URLs that JSON had to write as URIs ("Herv%C3%A9")
+as they are stored ("Hervé"); `position` an untimed item's place in its day. An event
+is listed only when it has something to add. See docs/schedules.md.
 """
 
 import json
@@ -21,6 +29,7 @@ from dataclasses import dataclass, field
 
 from confnotes.slugs import RESERVED_ROOT_SLUGS
 from talks.importers.common import ImportFailed, refuse_json_constant
+from talks.models import LinkKind
 
 NAME = "confnotes"
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")
@@ -34,11 +43,19 @@ class EventExtension:
     untimed: bool = False
     duration: str | None = None
     slug: str | None = None  # the talk's, where it is not the one its title gives
+    position: int | None = None  # an untimed item's place in its day
+    kinds: dict[str, str] = field(default_factory=dict)  # link URL → its kind
+    video: str | None = None  # the URL of the link that only carries the talk's video
+    slides: str | None = None  # the same for its slides
+    video_link: str | None = None  # the URL of the talk's video, one of its links
+    slides_link: str | None = None  # the same for its slides
+    iris: dict[str, str] = field(default_factory=dict)  # URL as written → as stored
 
 
 @dataclass
 class Extension:
     slug: str = ""
+    time_zone: str | None = None  # the conference's own (`Conference.time_zone`), "" for none
     events: dict[str, EventExtension] = field(default_factory=dict)
 
 
@@ -78,7 +95,10 @@ def _read(raw, path) -> Extension:
     events = raw.get("events", {})
     if not isinstance(events, dict):
         _bad(path, '"events" is not an object')
-    out = Extension(slug=slug)
+    time_zone = raw.get("time_zone")
+    if time_zone is not None and not (isinstance(time_zone, str) and len(time_zone) <= 64):
+        _bad(path, f"time_zone {time_zone!r} is not a zone name")
+    out = Extension(slug=slug, time_zone=time_zone)
     for guid, item in events.items():
         if not isinstance(item, dict):
             _bad(path, f"event {guid}: is not an object")
@@ -100,15 +120,43 @@ def _read(raw, path) -> Extension:
             isinstance(talk_slug, str) and _TALK_SLUG.fullmatch(talk_slug)
         ):
             _bad(path, f"event {guid}: slug {talk_slug!r} is not a usable talk slug")
+        kinds = item.get("kinds", {})
+        if not isinstance(kinds, dict) or not all(
+            isinstance(url, str) and kind in LinkKind.values for url, kind in kinds.items()
+        ):
+            _bad(path, f"event {guid}: kinds are not link URLs with a link kind each")
+        position = item.get("position")
+        if position is not None and not (
+            isinstance(position, int) and not isinstance(position, bool) and position > 0
+        ):
+            _bad(path, f"event {guid}: position {position!r} is not a number from 1")
+        for name in ("video", "slides", "video_link", "slides_link"):
+            if item.get(name) is not None and not isinstance(item[name], str):
+                _bad(path, f"event {guid}: {name} is not a URL")
+        iris = item.get("iris", {})
+        if not isinstance(iris, dict) or not all(
+            isinstance(uri, str) and isinstance(iri, str) for uri, iri in iris.items()
+        ):
+            _bad(path, f"event {guid}: iris are not URLs with a URL each")
         out.events[guid] = EventExtension(
-            tags=tags, untimed=untimed, duration=duration, slug=talk_slug
+            tags=tags,
+            untimed=untimed,
+            duration=duration,
+            slug=talk_slug,
+            kinds=kinds,
+            video=item.get("video"),
+            slides=item.get("slides"),
+            video_link=item.get("video_link"),
+            slides_link=item.get("slides_link"),
+            iris=iris,
+            position=position,
         )
     return out
 
 
-def extension_object(*, slug: str, events: dict[str, dict]) -> dict:
+def extension_object(*, slug: str, events: dict[str, dict], time_zone: str = "") -> dict:
     """The extension as written into an export."""
-    out: dict = {"slug": slug}
+    out: dict = {"slug": slug, "time_zone": time_zone}
     if events:
         out["events"] = events
     return out

@@ -24,9 +24,9 @@ from talks.models import (
     Talk,
     TalkSpeaker,
 )
+from talks.tests.factories import FIXTURE_FILES, load_seed_fixtures
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-FIXTURE_FILES = sorted(str(p) for p in (PROJECT_DIR / "fixtures").glob("*.json"))
 PYVIDEO_DIR = Path(
     os.environ.get("PYVIDEO_DATA", PROJECT_DIR.parent / "shared" / "data" / "pyvideo")
 )
@@ -57,7 +57,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def load():
-    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    load_seed_fixtures()
 
 
 def counts():

@@ -1135,7 +1135,7 @@ def test_real_files_round_trip(tmp_path, name, fmt):
 
 
 def test_export_uses_a_time_zone_set_by_hand():
-    conference = make_conference(slug="zoned", extra={"time_zone": "Europe/Berlin"})
+    conference = make_conference(slug="zoned", time_zone="Europe/Berlin")
     make_talk(make_day(conference, date=datetime.date(2022, 7, 1)), start_time=datetime.time(9))
 
     conf = json.loads(export_schedule(conference))["schedule"]["conference"]
@@ -1165,7 +1165,8 @@ def test_export_keeps_untimed_items_untimed_and_durations_whole(tmp_path, fmt):
     # confnotes extension says it has none.
     assert fields["Recorded only"] == ("2022-07-01T00:00:00+00:00", "00:00", "00:00")
     notes = extension_of(exported, fmt)["events"]
-    assert notes[events["Recorded only"]["guid"]] == {"untimed": True}
+    # ... and where in its day it is (first here, before the timed one).
+    assert notes[events["Recorded only"]["guid"]] == {"untimed": True, "position": 1}
     if fmt == "json":  # JSON's durations are whole minutes: the seconds are in the extension
         assert fields["Timed"] == ("2022-07-01T09:00:00+00:00", "09:00", "00:25")
         assert notes[events["Timed"]["guid"]] == {"duration": "00:25:30"}

@@ -19,7 +19,13 @@ from talks.importers.common import ImportFailed
 from talks.importers.pyvideo import import_pyvideo
 from talks.importers.schedule import import_schedule
 from talks.models import Conference, Kind, Link, Talk
-from talks.tests.factories import make_conference, make_day, make_speaker, make_talk
+from talks.tests.factories import (
+    load_seed_fixtures,
+    make_conference,
+    make_day,
+    make_speaker,
+    make_talk,
+)
 from talks.tests.frab_validators import (
     errors,
     events_of,
@@ -34,7 +40,6 @@ pytestmark = pytest.mark.django_db
 
 FORMATS = ["json", "xml"]
 PROJECT_DIR = Path(settings.BASE_DIR)
-FIXTURE_FILES = sorted(str(p) for p in (PROJECT_DIR / "fixtures").glob("*.json"))
 SCHEDULES = PROJECT_DIR.parent / "shared" / "data" / "schedules"
 BASE = "http://testserver"  # CONFNOTES_BASE_URL in pytest.ini
 
@@ -101,7 +106,7 @@ def test_the_validators_refuse_what_the_old_exports_had(validators):
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_seed_fixtures_export_without_errors(validators, fmt):
-    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    load_seed_fixtures()
     conferences = list(Conference.objects.order_by("slug"))
     assert [c.slug for c in conferences] == ["djangocon-us-2009", "djangocon-us-2019"]
 
@@ -123,7 +128,7 @@ def test_seed_fixtures_export_without_errors(validators, fmt):
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_seed_fixture_round_trip_keeps_tags_and_untimed_items(tmp_path, validators, fmt):
-    call_command("loaddata", *FIXTURE_FILES, verbosity=0)
+    load_seed_fixtures()
     conference = Conference.objects.get(slug="djangocon-us-2009")
     before = talk_state(conference)
     exported = export_schedule(conference, fmt=fmt)
@@ -184,7 +189,7 @@ def test_admin_made_conference_exports_without_errors(tmp_path, validators, fmt)
         slug="pc",
         start_date=datetime.date(2024, 5, 2),
         end_date=datetime.date(2024, 5, 3),
-        extra={"time_zone": "US/Pacific"},
+        time_zone="US/Pacific",
     )
     first = make_day(conference, date=datetime.date(2024, 5, 2), position=1)
     second = make_day(conference, date=datetime.date(2024, 5, 3), position=1)

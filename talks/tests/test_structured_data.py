@@ -97,7 +97,7 @@ def test_conference_page_has_previews_and_an_event(client):
 
 
 def test_talk_page_has_an_event_and_a_video_object(client):
-    conference = make_conference(extra={"time_zone": "America/Chicago"}, city="Chicago")
+    conference = make_conference(time_zone="America/Chicago", city="Chicago")
     day = make_day(conference, date=datetime.date(2019, 9, 23))
     talk = make_talk(
         day,

@@ -122,8 +122,9 @@ def test_tag_renamed_back_serves_its_page_and_redirects_the_other_slug(admin_cli
     assert list(TagOldSlug.objects.values_list("slug", flat=True)) == ["deployment"]
 
 
-def test_rename_onto_another_tag_refused_with_a_merge_hint(admin_client, noise):
-    response = _rename(admin_client, _tag("postgres"), name="postgresql")
+@pytest.mark.parametrize("name", ["postgresql", "postgresql\x01", "\x07postgresql"])
+def test_rename_onto_another_tag_refused_with_a_merge_hint(admin_client, noise, name):
+    response = _rename(admin_client, _tag("postgres"), name=name)
 
     assert response.status_code == 200
     assert "use “Merge tags”" in response.content.decode()
@@ -159,6 +160,9 @@ def test_merge_action_leads_to_a_page_showing_every_tag(admin_client, noise):
         "Postgres for Django people",
         "Scaling a database",
         "Postgres Day 2019",
+        f'<a href="/admin/taggit/tag/{_tag("postgres").pk}/change/">postgres</a>',
+        '<input type="submit" value="Merge tags" class="default">',
+        '<a href="/admin/taggit/tag/" class="closelink">Cancel</a>',
     ):
         assert text in page
     assert Tag.objects.count() == 3

@@ -1,12 +1,13 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks import linkhealth
 from talks.models import Conference
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Check every external link (slides, videos, typed links, speakers' and conferences' "
         "websites) and record its status; links failing for a while are marked broken."
@@ -63,4 +64,4 @@ class Command(BaseCommand):
             self.stdout.write(f"Newly broken: {url}")
         for url in summary.recovered:
             self.stdout.write(f"Recovered: {url}")
-        self.stdout.write(self.style.SUCCESS(str(summary)))
+        self.stdout.write(str(summary), self.style.SUCCESS)

@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks.exporters.pyvideo import ExportFailed, conference_for_export, export_pyvideo
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Write a conference as a pyvideo.org event folder, OUTDIR/<folder>/category.json "
         "and videos/*.json, which import_pyvideo reads back to the same data."

@@ -1,18 +1,20 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks.exporters.recap import export_recap
 from talks.importers.recap import day_by_path
 from talks.models import Day
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Write a day's published notes as one Markdown recap, with a heading per talk, "
         "its slides and video, and where the notes were first published. "
         "`import_recap` reads it back."
     )
+    data_on_stdout = True  # The document; messages go to stderr.
 
     def add_arguments(self, parser):
         parser.add_argument("day", metavar="CONFERENCE_SLUG/DAY_SLUG")

@@ -1,14 +1,16 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks.exporters.schedule import FORMATS, ExportFailed, schedule_export
 from talks.models import Conference
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Print a conference as a frab schedule (JSON or XML) on stdout; its summary, "
         "with any source values kept that the frab schema refuses, goes to stderr."
     )
+    data_on_stdout = True  # The document; messages go to stderr.
 
     def add_arguments(self, parser):
         parser.add_argument("conference", metavar="CONFERENCE_SLUG")

@@ -1,11 +1,12 @@
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks.exporters.static_site import ExportFailed, export_static
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Write the published site (pages, feeds, calendars, sitemap, static and media files) "
         "into OUTDIR as static files with relative links."
@@ -47,4 +48,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for url, referrer in list(summary.missing.items())[:20]:
             self.stdout.write(f"Led nowhere: {url} (linked from {referrer})")
-        self.stdout.write(self.style.SUCCESS(str(summary)))
+        self.stdout.write(str(summary), self.style.SUCCESS)

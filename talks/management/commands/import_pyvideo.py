@@ -1,11 +1,12 @@
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks.importers.pyvideo import import_pyvideo
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Import pyvideo.org data: an event folder (category.json + videos/*.json), a data "
         "root holding many, or a .tar.gz of a root (read without unpacking). Each event is "

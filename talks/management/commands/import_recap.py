@@ -1,16 +1,17 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.validators import URLValidator
 
+from confnotes.commands import ReportingCommand
 from talks.importers.common import ImportFailed
 from talks.importers.recap import day_by_path, import_recap, writer_named
 from talks.models import Day
 from talks.recap import FORMATS, NoteSource
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Import a day's recap (Markdown or HTML, at most 1 MB) as draft notes: each part "
         "goes to the talk it names (by title and speakers' names, on that day or another "

@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from confnotes.history.versions import RevisionLog
 from talks.importers.common import ImportFailed, ImportSummary, revision_comment
 from talks.importers.schedule import import_schedule
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Import frab or pretalx schedules (schedule.json or schedule.xml, told apart by "
         "their content). Each file is imported whole or not at all; re-running updates "

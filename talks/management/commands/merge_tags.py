@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from taggit.models import Tag
 
+from confnotes.commands import ReportingCommand
 from talks.models import TagOldSlug
 from talks.tags import TagMergeError, tags_merge
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Merge tags into one: the talks and conferences of each OTHER tag move to KEEP, "
         "their URLs redirect to it, and they are deleted. Tags are named by slug."
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             summary = tags_merge(keep=kept, others=to_merge)
         except TagMergeError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(self.style.SUCCESS(str(summary)))
+        self.stdout.write(str(summary), self.style.SUCCESS)
 
     def _unknown(self, slug: str) -> str:
         old = TagOldSlug.objects.select_related("tag").filter(slug=slug).first()

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from confnotes.commands import ReportingCommand
 from talks.importers.common import ImportFailed
 from talks.importers.seed import import_seed
 
 
-class Command(BaseCommand):
+class Command(ReportingCommand):
     help = (
         "Load the seed fixtures once: add the objects the database lacks, keep every row "
         "that exists as it is (what writers changed stays), and say what was added and "

@@ -86,3 +86,27 @@ def axe_violations(page) -> list[str]:
         for violation in result["violations"]
         for node in violation["nodes"]
     ]
+
+
+def log_in_to_the_admin(page, username: str):
+    """Make a superuser (Wren Penhallow) and log in as them through the admin's form."""
+    from playwright.sync_api import expect
+
+    from talks.tests.factories import make_user
+
+    password = "harbour-lights-42"
+    user = make_user(
+        username=username,
+        first_name="Wren",
+        last_name="Penhallow",
+        is_staff=True,
+        is_superuser=True,
+    )
+    user.set_password(password)
+    user.save()
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("input[type=submit]").click()
+    expect(page.locator("#site-name")).to_contain_text("confnotes")
+    return user

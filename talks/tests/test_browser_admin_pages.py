@@ -9,37 +9,25 @@ from reversion.models import Version
 
 from confnotes.history.versions import record_deletion, record_revision
 from talks.models import Author
-from talks.tests.browser import DESKTOP, SCHEMES, SCREENSHOTS, axe_violations, require_axe
-from talks.tests.factories import make_day, make_note, make_speaker, make_talk, make_user
+from talks.tests.browser import (
+    DESKTOP,
+    SCHEMES,
+    SCREENSHOTS,
+    axe_violations,
+    log_in_to_the_admin,
+    require_axe,
+)
+from talks.tests.factories import make_day, make_note, make_speaker, make_talk
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 expect.set_options(timeout=15_000)
-PASSWORD = "harbour-lights-42"
 
 FIRST_BODY = "## Opening\n\nWhy caching is hard.\n\n## Invalidation\n\nSignals expire pages."
 SECOND_BODY = (
     "## Opening\n\nWhy caching is hard, and why it pays.\n\n"
     "## Invalidation\n\nSignals expire pages.\n\n## Questions\n\nWhat about bulk updates?"
 )
-
-
-def _log_in(page):
-    editor = make_user(
-        username="editor",
-        first_name="Wren",
-        last_name="Penhallow",
-        is_staff=True,
-        is_superuser=True,
-    )
-    editor.set_password(PASSWORD)
-    editor.save()
-    page.goto("/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    expect(page.locator("#site-name")).to_contain_text("confnotes")
-    return editor
 
 
 def _sample(editor) -> dict:
@@ -91,7 +79,7 @@ def test_confnotes_admin_pages_and_author_page_have_no_wcag_violations(open_page
     recorder = open_page(color_scheme=scheme, viewport=DESKTOP)
     page = recorder.page
     require_axe()
-    editor = _log_in(page)
+    editor = log_in_to_the_admin(page, "editor")
     sample = _sample(editor)
     note, talk = sample["note"], sample["talk"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -6,31 +6,20 @@ import pytest
 from playwright.sync_api import expect
 
 from talks.models import Day, Note
-from talks.tests.browser import DESKTOP, SCHEMES, SCREENSHOTS, axe_violations, require_axe
-from talks.tests.factories import load_seed_fixtures, make_user
+from talks.tests.browser import (
+    DESKTOP,
+    SCHEMES,
+    SCREENSHOTS,
+    axe_violations,
+    log_in_to_the_admin,
+    require_axe,
+)
+from talks.tests.factories import load_seed_fixtures
 from talks.tests.recap_samples import RECAP_2009_DAY_2, RECAP_2009_TALKS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 expect.set_options(timeout=15_000)
-PASSWORD = "harbour-lights-42"
-
-
-def _log_in(page) -> None:
-    writer = make_user(
-        username="writer",
-        first_name="Wren",
-        last_name="Penhallow",
-        is_staff=True,
-        is_superuser=True,
-    )
-    writer.set_password(PASSWORD)
-    writer.save()
-    page.goto("/admin/login/")
-    page.fill("#id_username", "writer")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    expect(page.locator("#site-name")).to_contain_text("confnotes")
 
 
 def _day_2() -> Day:
@@ -48,7 +37,7 @@ def test_writer_pastes_reviews_and_saves_a_recap_as_drafts(open_page):
     day = _day_2()
     recorder = open_page()
     page = recorder.page
-    _log_in(page)
+    log_in_to_the_admin(page, "writer")
 
     page.goto(f"/admin/talks/day/{day.pk}/change/")
     page.get_by_role("link", name="Import a recap").click()
@@ -106,7 +95,7 @@ def test_recap_pages_have_no_wcag_violations(open_page, scheme):
     recorder = open_page(color_scheme=scheme, viewport=DESKTOP)
     page = recorder.page
     require_axe()
-    _log_in(page)
+    log_in_to_the_admin(page, "writer")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"/admin/talks/day/{day.pk}/recap/")

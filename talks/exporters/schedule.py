@@ -435,8 +435,17 @@ def _persons(talk, kept) -> list[dict]:
         person.setdefault("public_name", speaker.name)
         if "id" not in person and "name" not in person:
             person["id"] = speaker.pk  # A frab person has an id; a name-only source gave none.
-        out.append(person)
+        # One key order whatever kept the record: PostgreSQL's jsonb stores keys in an
+        # order of its own, and an export must not change with the database.
+        out.append({key: person[key] for key in sorted(person, key=_person_key_order)})
     return out
+
+
+_PERSON_KEYS = ("id", "guid", "code", "public_name", "name")
+
+
+def _person_key_order(key: str) -> tuple[int, str]:
+    return (_PERSON_KEYS.index(key) if key in _PERSON_KEYS else len(_PERSON_KEYS), key)
 
 
 def _links(talk, kept, kept_conf, text, fmt, note) -> tuple[list, list]:

@@ -1,4 +1,6 @@
-"""Merging two speakers: the admin's action and page, and what the site shows after."""
+"""Merging two speakers (speakers/merge.py): the admin's action and page, and what the
+site shows after. Here, not in speakers/tests: it moves talks and reads their pages,
+and the speakers app, its tests included, never imports talks."""
 
 import re
 

@@ -9,20 +9,12 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.utils.translation import pgettext
 
 from confnotes.paths import slug_path
 from confnotes.text import clean_text
-from speakers.models import SpeakerOldSlug
-from talks import selectors
-from talks.models import (
-    Conference,
-    ConferenceOldSlug,
-    ConferenceQuerySet,
-    DayOldSlug,
-    TagOldSlug,
-    TalkOldSlug,
-    TalkQuerySet,
-)
+from talks import renames, selectors
+from talks.models import Conference
 from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
 
 
@@ -37,14 +29,11 @@ def _redirect(request, url):
 
 def _renamed_conference(request, slug):
     """Redirect a URL under a conference's old slug to the same page under its new one."""
-    olds = ConferenceOldSlug.objects.select_related("conference").filter(slug=slug)
-    if not _is_staff(request):  # a draft's old URL must not tell its new name
-        olds = olds.filter(ConferenceQuerySet.public_rule("conference__"))
-    old = olds.first()
-    if old is None:
+    current = renames.conference(slug, staff=_is_staff(request))
+    if current is None:
         raise Http404("No such conference.")
     prefix = f"/{slug}/"
-    return _redirect(request, f"/{old.conference.slug}/{request.path.removeprefix(prefix)}")
+    return _redirect(request, f"/{current.slug}/{request.path.removeprefix(prefix)}")
 
 
 def _missing_in_conference(request, conference, what: str):
@@ -99,11 +88,10 @@ def day_detail(request, conference, day):
     if page["day"] is None:
         if not page["days"]:
             return _missing_in_conference(request, conference, "day")
-        old = DayOldSlug.objects.filter(day__in=page["days"], slug=day).first()
-        if old is None:
+        current = renames.day(conference, day, staff=_is_staff(request))
+        if current is None:
             raise Http404("No such day.")
-        days = {d.pk: d for d in page["days"]}
-        return _redirect(request, days[old.day_id].get_absolute_url())
+        return _redirect(request, current.get_absolute_url())
     return render(request, "talks/day_detail.html", page)
 
 
@@ -115,14 +103,9 @@ def talk_detail(request, conference, talk):
         # link, so no other site is asked for anything before the reader asks to play.
         page["play"] = request.GET.get("play") == "1"
         return render(request, "talks/talk_detail.html", page)
-    olds = TalkOldSlug.objects.select_related("talk__conference").filter(
-        talk__conference__slug=conference, slug=talk
-    )
-    if not staff:
-        olds = olds.filter(TalkQuerySet.public_rule("talk__"))
-    old = olds.first()
-    if old is not None:
-        return _redirect(request, old.talk.get_absolute_url())
+    current = renames.talk(conference, talk, staff=staff)
+    if current is not None:
+        return _redirect(request, current.get_absolute_url())
     return _missing_in_conference(request, conference, "talk")
 
 
@@ -135,10 +118,10 @@ def speaker_detail(request, slug):
     page = selectors.speaker_page(slug, staff=_is_staff(request), number=request.GET.get("page"))
     if page is not None:
         return render(request, "talks/speaker_detail.html", page)
-    old = SpeakerOldSlug.objects.select_related("speaker").filter(slug=slug).first()
-    if old is None:
+    current = renames.speaker(slug)
+    if current is None:
         raise Http404("No such speaker.")
-    return _redirect(request, old.speaker.get_absolute_url())
+    return _redirect(request, current.get_absolute_url())
 
 
 def tag_list(request):
@@ -150,10 +133,10 @@ def tag_detail(request, slug):
     if page is not None:
         return render(request, "talks/tag_detail.html", page)
     # A tag renamed, or merged into another: its old URL leads to the tag it is now.
-    old = TagOldSlug.objects.select_related("tag").filter(slug=slug).first()
-    if old is None:
+    current = renames.tag(slug)
+    if current is None:
         raise Http404("No published talks with this tag.")
-    return _redirect(request, slug_path("talks:tag_detail", slug=old.tag.slug))
+    return _redirect(request, slug_path("talks:tag_detail", slug=current.slug))
 
 
 def search(request):
@@ -175,6 +158,15 @@ def search(request):
         params = {**base, **changes}
         return "?" + urlencode({key: value for key, value in params.items() if value})
 
+    labels = {
+        "conference": pgettext("search facet", "Conference"),
+        "year": pgettext("search facet", "Year"),
+        # Translators: the kind of a talk (keynote, talk, tutorial...).
+        "kind": pgettext("search facet", "Kind"),
+        "tag": pgettext("search facet", "Tag"),
+        # Translators: the language a talk was given in.
+        "language": pgettext("search facet", "Language"),
+    }
     facets = [
         (
             name,
@@ -190,16 +182,10 @@ def search(request):
                 for value in results.facets.get(name, ())
             ],
         )
-        for name, label in (
-            ("conference", "Conference"),
-            ("year", "Year"),
-            ("kind", "Kind"),
-            ("tag", "Tag"),
-            ("language", "Language"),
-        )
+        for name, label in labels.items()
     ]
     active_filters = [
-        {"name": name, "value": value, "remove_url": link(**{name: ""})}
+        {"name": name, "label": labels[name], "value": value, "remove_url": link(**{name: ""})}
         for name, value in filters.as_params().items()
     ]
     return render(

@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.http import HttpResponse
 
 from talks.api.scopes import VERSION, VERSION_HEADER
@@ -34,6 +35,7 @@ def json_response(data, *, status: int = 200) -> HttpResponse:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     response = HttpResponse(body, status=status, content_type="application/json")
     response[VERSION_HEADER] = VERSION
+    response["Content-Language"] = settings.LANGUAGE_CODE  # whatever the reader's language
     for name, value in CORS_HEADERS.items():
         response[name] = value
     return response
@@ -44,3 +46,10 @@ def error_response(error: ApiError) -> HttpResponse:
     if error.errors:
         body["errors"] = error.errors
     return json_response(body, status=error.status)
+
+
+def moved_response(location: str) -> HttpResponse:
+    """A 301 to where a renamed or merged resource is now (its old slug was asked for)."""
+    response = json_response({"detail": "Moved permanently.", "location": location}, status=301)
+    response["Location"] = location
+    return response

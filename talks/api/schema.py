@@ -294,6 +294,7 @@ def _components() -> dict:
         "TagSummary": tag_summary,
         "Note": note,
         "Error": error,
+        "Moved": _object({"detail": STRING, "location": STRING}),
         "Root": _object(
             {
                 "version": STRING,
@@ -352,6 +353,14 @@ def _answers(schema: str, *, not_found: bool) -> dict:
         },
     }
     if not_found:
+        answers["301"] = {
+            "description": (
+                "Moved Permanently: the slug asked for is an old one (renamed, or merged "
+                "into another); Location is the resource's address now"
+            ),
+            "headers": {"Location": {"schema": STRING}},
+            "content": {"application/json": {"schema": _ref("Moved")}},
+        }
         answers["404"] = error("No such object, or not published")
     return answers
 

@@ -17,10 +17,13 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from confnotes.pagecache import remember, remember_many, scopes_of_request, versions
+from talks import renames
 from talks.api import filters as checks
 from talks.api import reads, serializers
 from talks.api.errors import (
@@ -29,6 +32,7 @@ from talks.api.errors import (
     BadParameters,
     error_response,
     json_response,
+    moved_response,
 )
 from talks.api.filters import EXPANDABLE
 from talks.api.pagination import cursor_of, keyset_page, page_size, page_url
@@ -60,7 +64,10 @@ def endpoint(view):
                     f"This server speaks API version {VERSION} only.",
                     errors={VERSION_HEADER: [f"Send {VERSION}, or leave the header out."]},
                 )
-            response = view(request, *args, **kwargs)
+            # In English for every reader (labels, errors): programs read it, and one
+            # answer for all keeps it cacheable.
+            with translation.override(settings.LANGUAGE_CODE):
+                response = view(request, *args, **kwargs)
         except ApiError as error:
             return error_response(error)
         scopes = scopes_of_request(request)
@@ -84,6 +91,19 @@ def _preflight():
 
 def not_found(what: str = "Nothing") -> ApiError:
     return ApiError(f"{what} here.", status=404)
+
+
+def _moved(request, name: str, **kwargs):
+    """The 301 to resource `name` under its slugs of today, the query kept."""
+    location = reverse(f"api:{name}", kwargs=kwargs)
+    query = request.META.get("QUERY_STRING", "")
+    return moved_response(f"{location}?{query}" if query else location)
+
+
+def _in_renamed_conference(request, name: str, conference: str, **kwargs):
+    """A 301 when `conference` is an old slug of a public conference, else None."""
+    current = renames.conference(conference)
+    return current and _moved(request, name, conference=current.slug, **kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -211,6 +231,9 @@ def conference_detail(request, conference):
     expanded = _detail_expand(request, "conferences")
     row = reads.conferences({}, detail=True).filter(slug=conference).first()
     if row is None:
+        moved = _in_renamed_conference(request, "conference_detail", conference)
+        if moved:
+            return moved
         raise not_found("No such conference")
     days = reads.conference_days(row) if "days" in expanded else []
     for day in days:
@@ -231,6 +254,12 @@ def day_detail(request, conference, day):
     expanded = _detail_expand(request, "days")
     row = reads.days({"conference": conference}, detail=True).filter(slug=day).first()
     if row is None:
+        current = renames.day(conference, day)
+        if current:
+            return _moved(request, "day_detail", conference=conference, day=current.slug)
+        moved = _in_renamed_conference(request, "day_detail", conference, day=day)
+        if moved:
+            return moved
         raise not_found("No such day")
     return json_response(
         serializers.day(row, serializers.Links(request), expand=expanded, detail=True)
@@ -242,6 +271,12 @@ def talk_detail(request, conference, talk):
     expanded = _detail_expand(request, "talks")
     row = reads.talks({"conference": conference}, detail=True).filter(slug=talk).first()
     if row is None:
+        current = renames.talk(conference, talk)
+        if current:
+            return _moved(request, "talk_detail", conference=conference, talk=current.slug)
+        moved = _in_renamed_conference(request, "talk_detail", conference, talk=talk)
+        if moved:
+            return moved
         raise not_found("No such talk")
     return json_response(
         serializers.talk(row, serializers.Links(request), expand=expanded, detail=True)
@@ -253,6 +288,9 @@ def speaker_detail(request, slug):
     _detail_expand(request, "speakers")
     row = reads.speakers({}, detail=True).filter(slug=slug).first()
     if row is None:
+        current = renames.speaker(slug)
+        if current:
+            return _moved(request, "speaker_detail", slug=current.slug)
         raise not_found("No speaker with a published talk")
     return json_response(serializers.speaker(row, serializers.Links(request), detail=True))
 
@@ -262,6 +300,9 @@ def tag_detail(request, slug):
     _detail_expand(request, "tags")
     row = reads.tags({}).filter(slug=slug).first()
     if row is None:
+        current = renames.tag(slug)
+        if current:
+            return _moved(request, "tag_detail", slug=current.slug)
         raise not_found("No tag with a published talk")
     count = reads.tag_talk_counts([row.pk]).get(row.pk, 0)
     return json_response(serializers.tag(row, serializers.Links(request), talk_count=count))

@@ -680,3 +680,46 @@ def test_pages_link_their_json_twin(client, archive):
         assert _twin(response.content.decode()) == twin, page
         assert client.get(twin).status_code == 200, twin
     assert _twin(client.get("/").content.decode()) == ""
+
+
+def test_old_slugs_answer_301_to_the_resource_under_its_slug_of_today(client, archive):
+    conference = archive["conference"]
+    day, talk, speaker = archive["days"][0], archive["talks"][0], archive["speakers"][0]
+    old_day, old_talk, old_speaker = day.slug, talk.slug, speaker.slug
+    conference.slug, day.slug, talk.slug = "djangocon-us-2019-sd", "monday", "opening"
+    speaker.slug = "ada-byron"
+    for row in (conference, day, talk, speaker):
+        row.save()
+    old, new = f"{API}/conferences/djangocon-us-2019", f"{API}/conferences/djangocon-us-2019-sd"
+
+    expected = {
+        f"{old}/?expand=days": f"{new}/?expand=days",
+        f"{old}/talks/opening/": f"{new}/talks/opening/",
+        f"{new}/talks/{old_talk}/": f"{new}/talks/opening/",
+        f"{new}/days/{old_day}/": f"{new}/days/monday/",
+        f"{API}/speakers/{old_speaker}/": f"{API}/speakers/ada-byron/",
+    }
+    for asked, location in expected.items():
+        response = client.get(asked)
+        assert response.status_code == 301, asked
+        assert response["Location"] == location
+        assert response["Access-Control-Allow-Origin"] == "*"
+        check_shape(response.json(), "Moved")
+    assert get_json(client, f"{new}/talks/opening/")["title"] == "Opening keynote"
+    # A draft's old slug tells nothing of its new one.
+    draft = archive["draft"]
+    draft.slug = "secret-conf-2031"
+    draft.save()
+    get_json(client, f"{API}/conferences/secret-conf-2030/", status=404)
+
+
+def test_answers_are_in_english_whatever_the_readers_language(client, archive):
+    url = f"{API}/conferences/djangocon-us-2019/days/{archive['days'][0].slug}/"
+    english = client.get(url)
+    german = client.get(url, headers={"accept-language": "de"})
+
+    assert german.json() == english.json()
+    assert german.json()["label"] == "Day 1"
+    assert german["Content-Language"] == "en"
+    bad = client.get(f"{API}/talks/?page_size=0", headers={"accept-language": "de"})
+    assert bad.status_code == 400 and bad["Content-Language"] == "en"

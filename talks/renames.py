@@ -1,0 +1,60 @@
+"""Where an old slug leads now: the row a renamed (or merged) conference, day, talk,
+speaker or tag is today. The pages answer an old URL with a 301 to the same page
+under the new slug (talks/views.py), the JSON API to the same resource (talks/api/).
+
+A draft's old slug leads nowhere for the public: its redirect would tell its new name.
+"""
+
+from speakers.models import SpeakerOldSlug
+from talks.models import (
+    ConferenceOldSlug,
+    ConferenceQuerySet,
+    DayOldSlug,
+    DayQuerySet,
+    TagOldSlug,
+    TalkOldSlug,
+    TalkQuerySet,
+)
+
+
+def conference(slug: str, *, staff: bool = False):
+    """The conference that was at `slug`, or None."""
+    olds = ConferenceOldSlug.objects.select_related("conference").filter(slug=slug)
+    if not staff:
+        olds = olds.filter(ConferenceQuerySet.public_rule("conference__"))
+    old = olds.first()
+    return old.conference if old else None
+
+
+def day(conference_slug: str, slug: str, *, staff: bool = False):
+    """The day of the conference at `conference_slug` that was at `slug`, or None."""
+    olds = DayOldSlug.objects.select_related("day__conference").filter(
+        day__conference__slug=conference_slug, slug=slug
+    )
+    if not staff:
+        olds = olds.filter(DayQuerySet.public_rule("day__"))
+    old = olds.first()
+    return old.day if old else None
+
+
+def talk(conference_slug: str, slug: str, *, staff: bool = False):
+    """The talk of the conference at `conference_slug` that was at `slug`, or None."""
+    olds = TalkOldSlug.objects.select_related("talk__conference").filter(
+        talk__conference__slug=conference_slug, slug=slug
+    )
+    if not staff:
+        olds = olds.filter(TalkQuerySet.public_rule("talk__"))
+    old = olds.first()
+    return old.talk if old else None
+
+
+def speaker(slug: str):
+    """The speaker that was at `slug` (renamed, or merged into another), or None."""
+    old = SpeakerOldSlug.objects.select_related("speaker").filter(slug=slug).first()
+    return old.speaker if old else None
+
+
+def tag(slug: str):
+    """The tag that was at `slug` (renamed, or merged into another), or None."""
+    old = TagOldSlug.objects.select_related("tag").filter(slug=slug).first()
+    return old.tag if old else None

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: run test lint install
+.PHONY: run test lint install messages compilemessages
 .DEFAULT_GOAL := run
 
 $(STAMP): requirements.txt
@@ -21,6 +21,16 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed fixtures/*.json
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Translators: `make messages` brings locale/*/LC_MESSAGES/django.po in step with the
+# code and templates (new strings arrive untranslated); translate them, then
+# `make compilemessages` writes the .mo files Django reads. Both files are committed;
+# the tests fail while either is stale (confnotes/messages.py).
+messages: $(STAMP)
+	$(BIN)/python -m confnotes.messages update
+
+compilemessages: $(STAMP)
+	$(BIN)/python -m confnotes.messages compile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -20,3 +20,14 @@ def _empty_cache():
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _interface_in_english():
+    """Each test starts in the default language: a request in another language (the
+    LocaleMiddleware activates it for the thread) does not carry over to the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -12,6 +12,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class MergeForm(forms.Form):
@@ -19,8 +21,8 @@ class MergeForm(forms.Form):
     keep = forms.TypedChoiceField(
         coerce=int,
         widget=forms.RadioSelect,
-        label="Keep",
-        error_messages={"required": "Choose the one to keep."},
+        label=gettext_lazy("Keep"),
+        error_messages={"required": gettext_lazy("Choose the one to keep.")},
     )
 
     def __init__(self, *args, objects, **kwargs):
@@ -47,7 +49,7 @@ class MergeAdminMixin:
     def has_merge_permission(self, request) -> bool:
         return self.has_change_permission(request) and self.has_delete_permission(request)
 
-    @admin.action(description="Merge %(verbose_name_plural)s", permissions=["merge"])
+    @admin.action(description=gettext_lazy("Merge %(verbose_name_plural)s"), permissions=["merge"])
     def merge_selected(self, request, queryset):
         pks = sorted(queryset.values_list("pk", flat=True))
         problem = self._count_problem(len(pks))
@@ -84,7 +86,7 @@ class MergeAdminMixin:
         plural = self.opts.verbose_name_plural
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Merge {plural}",
+            "title": _("Merge %(names)s") % {"names": plural},
             "subtitle": None,
             "opts": self.opts,
             "form": form,
@@ -110,17 +112,21 @@ class MergeAdminMixin:
         ordering = self.get_ordering(request) or ["pk"]
         objects = list(self.model._default_manager.filter(pk__in=pks).order_by(*ordering))
         if len(objects) != len(pks):
-            return [], f"Some of these {self.opts.verbose_name_plural} no longer exist."
+            message = _("Some of these %(names)s no longer exist.")
+            return [], message % {"names": self.opts.verbose_name_plural}
         return objects, ""
 
     def _count_problem(self, count: int) -> str:
-        plural = self.opts.verbose_name_plural
+        values = {"names": self.opts.verbose_name_plural, "count": count}
         if self.merge_max == self.merge_min and count != self.merge_min:
-            return f"Select exactly {self.merge_min} {plural} to merge ({count} selected)."
+            message = _("Select exactly %(number)d %(names)s to merge (%(count)d selected).")
+            return message % {**values, "number": self.merge_min}
         if count < self.merge_min:
-            return f"Select at least {self.merge_min} {plural} to merge ({count} selected)."
+            message = _("Select at least %(number)d %(names)s to merge (%(count)d selected).")
+            return message % {**values, "number": self.merge_min}
         if self.merge_max is not None and count > self.merge_max:
-            return f"Select at most {self.merge_max} {plural} to merge ({count} selected)."
+            message = _("Select at most %(number)d %(names)s to merge (%(count)d selected).")
+            return message % {**values, "number": self.merge_max}
         return ""
 
     def _url(self, view: str, *args) -> str:

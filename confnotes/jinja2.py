@@ -8,18 +8,27 @@ render with Django's engine (docs/benchmarks.md has what it takes now).
 Values print escaped (autoescape); what Django marks safe (sanitized Markdown
 HTML, format_html) prints as it is. Filters keep the Django names and
 behaviour the pages rely on: `date`, `time`, `pluralize`, `urlencode`.
+
+Every text of the pages is translated with Jinja2's i18n extension on Django's
+gettext: `{{ _("Speakers") }}`, `{% trans count=n %}...{% pluralize %}...{% endtrans %}`
+(whitespace trimmed), `pgettext("date format", "j M Y")` for a date's format.
+confnotes/messages.py extracts them into the catalogs.
 """
 
 import datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import formats, translation
 from django.utils.timezone import get_current_timezone_name, template_localtime
 from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment, pass_context
+from markupsafe import Markup
 
+from confnotes.i18n import LANGUAGE_TAG, language_name
 from confnotes.paths import slug_path
 
 # What the apps add to every template (their AppConfig.ready() calls `register`).
@@ -74,6 +83,21 @@ def _remembered(format_filter, value, fmt: str | None, language: str, zone: str)
     return format_filter(value, fmt)
 
 
+def number(value) -> str:
+    """An integer as the interface's language writes it: 21,409 / 21.409."""
+    return formats.number_format(value, force_grouping=True)
+
+
+def content_lang(code: str) -> str:
+    """` lang="de"` for an element holding content in `code`, when that is not the
+    interface's language; "" otherwise. Content of no known language is the archive's
+    own: English (settings.LANGUAGE_CODE)."""
+    code = code or settings.LANGUAGE_CODE
+    if code.split("-")[0] == get_language().split("-")[0] or not LANGUAGE_TAG.fullmatch(code):
+        return ""
+    return Markup(f' lang="{code}"')
+
+
 @pass_context
 def absolute_uri(context, url):
     """`url` made absolute with the request's scheme and host ("" stays "")."""
@@ -85,8 +109,22 @@ def environment(**options) -> Environment:
     # attributes deep (`talks[0].day.date.year` of an empty list), with debug on
     # or off (Django's backend would pick a different one for each).
     options["undefined"] = ChainableUndefined
+    options["extensions"] = [*options.get("extensions", ()), "jinja2.ext.i18n"]
     env = Environment(**options)
+    # Whitespace inside {% trans %} collapses: the catalogs hold plain sentences.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+    )
     env.globals.update(
+        current_language=get_language,
+        languages=settings.LANGUAGES,
+        content_lang=content_lang,
+        language_name=language_name,
         url=url,
         path=slug_path,  # a slug-addressed URL without a reverse(): confnotes/paths.py
         static=static,
@@ -98,6 +136,7 @@ def environment(**options) -> Environment:
         time=time,
         pluralize=defaultfilters.pluralize,
         urlencode=defaultfilters.urlencode,
+        number=number,
         **_app_filters,
     )
     return env

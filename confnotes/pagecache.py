@@ -27,8 +27,10 @@ from django.db import transaction
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 
 from confnotes import compression, routers
+from confnotes.i18n import reader_language
 
 # In every key: a change to what an entry holds (its shape) takes a new prefix.
 PREFIX = "confnotes:3"
@@ -112,10 +114,15 @@ def _write_position(versions) -> int:
     return max((int(v.partition("@")[2] or 0) for v in versions if v), default=0)
 
 
+def _data_key(name: str) -> str:
+    # In the interface's language: what is kept may be rendered (a talk's row).
+    return f"{_entries_prefix()}:data:{get_language()}:{name}"
+
+
 def remember(name: str, scopes, compute):
     """`compute()`, kept in the cache until one of `scopes` (or `EVERYWHERE`) expires."""
     current = versions([EVERYWHERE, *scopes])
-    key = f"{_entries_prefix()}:data:{name}"
+    key = _data_key(name)
     entry = cache.get(key)
     if entry is not None and entry[0] == current:
         return entry[1]
@@ -133,7 +140,7 @@ def remember_many(items, *, name, scopes, compute) -> list:
     """
     keyed = [
         (
-            f"{_entries_prefix()}:data:{name(item)}",
+            _data_key(name(item)),
             [_version_key(s) for s in (EVERYWHERE, *scopes(item))],
         )
         for item in items
@@ -200,9 +207,11 @@ class PublicPageCacheMiddleware:
                 patch_vary_headers(response, ("Cookie",))
             return response
         # Scheme and host too: pages print absolute URLs (canonical, og:url, JSON-LD).
-        # The query in one order: ?q=x&page=2 and ?page=2&q=x are one page.
+        # The query in one order: ?q=x&page=2 and ?page=2&q=x are one page. And the
+        # language the page is in for this reader (confnotes/i18n.py).
         query = urlencode(sorted(request.GET.lists()), doseq=True)
-        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+        language = reader_language(request)
+        address = f"{language} {request.scheme}://{request.get_host()}{request.path}?{query}"
         key = f"{_entries_prefix()}:page:{hashlib.sha256(address.encode()).hexdigest()}"
         version_keys = [_version_key(scope) for scope in scopes]
         found = cache.get_many([key, *version_keys])

@@ -6,12 +6,13 @@ from anyascii import anyascii
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 # Conference slugs live at the root of the site, so the names the site itself
 # uses at the root cannot be conference slugs.
 RESERVED_ROOT_SLUGS = frozenset(
     {
-        "accounts", "admin", "api", "authors", "conferences", "feeds", "healthz", "media",
+        "accounts", "admin", "api", "authors", "conferences", "feeds", "healthz", "language", "media",
         "robots.txt", "search", "series", "sitemap.xml", "speakers", "static", "tags",
         "favicon.ico",
     }
@@ -23,13 +24,17 @@ RESERVED_DAY_SLUGS = frozenset({"talks", "calendar.ics", "feed", "calendar"})
 def validate_root_slug(value: str) -> None:
     """Refuse a conference slug that would hide one of the site's own pages."""
     if value in RESERVED_ROOT_SLUGS:
-        raise ValidationError(f"“{value}” is reserved by the site; choose another slug.")
+        raise ValidationError(
+            _("“%(slug)s” is reserved by the site; choose another slug.") % {"slug": value}
+        )
 
 
 def validate_day_slug(value: str) -> None:
     """Refuse a day slug that would hide one of a conference's own pages."""
     if value in RESERVED_DAY_SLUGS:
-        raise ValidationError(f"“{value}” is reserved by the site; choose another slug.")
+        raise ValidationError(
+            _("“%(slug)s” is reserved by the site; choose another slug.") % {"slug": value}
+        )
 
 
 URL_SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what the URLs' <slug:...> converter matches
@@ -41,8 +46,11 @@ def require_url_slug(instance, reserved=frozenset()) -> None:
     if not URL_SLUG.fullmatch(instance.slug) or instance.slug in reserved:
         raise ValidationError(
             {
-                "slug": f"“{instance.slug}” cannot be this {instance._meta.verbose_name}'s slug: "
-                "use letters, digits, hyphens and underscores, and no name the site uses."
+                "slug": _(
+                    "“%(slug)s” cannot be this %(model)s's slug: "
+                    "use letters, digits, hyphens and underscores, and no name the site uses."
+                )
+                % {"slug": instance.slug, "model": instance._meta.verbose_name}
             }
         )
 

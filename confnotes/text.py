@@ -5,14 +5,21 @@ import re
 from functools import cache
 
 from django.db import models
+from django.utils.translation import pgettext
 
 
 def join_names(names) -> str:
-    """Names as people write them: "A", "A and B", "A, B and C"."""
+    """Names as people write them, in the interface's language: "A", "A and B", "A, B and C"
+    ("A, B und C"); the same messages as the pages' `name_links` macro."""
     names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    joined = names[0] if names else ""
+    for position, name in enumerate(names[1:], start=2):
+        if position == len(names):
+            template = pgettext("list of names", "%(names)s and %(name)s")
+        else:
+            template = pgettext("list of names", "%(names)s, %(name)s")
+        joined = template % {"names": joined, "name": name}
+    return joined
 
 
 # C0 control characters but tab, newline and carriage return (which text from

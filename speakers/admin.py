@@ -5,6 +5,8 @@ from django.db.models import prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from confnotes.admin_merge import MergeAdminMixin
 from confnotes.history.admin import HistoryAdmin
@@ -26,7 +28,8 @@ class SpeakerAliasFormSet(BaseInlineFormSet):
                 continue
             key = normalize_name(name)
             if key in seen:
-                raise ValidationError(f"“{name}” and “{seen[key]}” are the same alias.")
+                message = _("“%(name)s” and “%(other)s” are the same alias.")
+                raise ValidationError(message % {"name": name, "other": seen[key]})
             seen[key] = name
 
 
@@ -49,9 +52,12 @@ class SpeakerAdmin(MergeAdminMixin, HistoryAdmin):
     readonly_fields = ["photo_preview", "bio_preview"]
     fieldsets = [
         (None, {"fields": ["name", "slug"]}),
-        ("Biography", {"fields": ["bio", "bio_preview"]}),
-        ("Photo", {"fields": ["photo", "photo_preview"]}),
-        ("Links and handles", {"fields": ["website", "github", "mastodon", "bluesky", "twitter"]}),
+        (gettext_lazy("Biography"), {"fields": ["bio", "bio_preview"]}),
+        (gettext_lazy("Photo"), {"fields": ["photo", "photo_preview"]}),
+        (
+            gettext_lazy("Links and handles"),
+            {"fields": ["website", "github", "mastodon", "bluesky", "twitter"]},
+        ),
     ]
     inlines = [SpeakerAliasInline]
     # Size, pixel and format checks with messages that say what is wrong.
@@ -70,7 +76,7 @@ class SpeakerAdmin(MergeAdminMixin, HistoryAdmin):
         (other,) = others
         return str(speakers_merge(keep=keep, other=other, user=request.user))
 
-    @admin.display(description="Photo")
+    @admin.display(description=gettext_lazy("Photo"))
     def thumbnail_preview(self, obj):
         if not obj.photo_thumbnail:
             return None
@@ -79,17 +85,17 @@ class SpeakerAdmin(MergeAdminMixin, HistoryAdmin):
             obj.photo_thumbnail.url,
         )
 
-    @admin.display(description="Stored photo")
+    @admin.display(description=gettext_lazy("Stored photo"))
     def photo_preview(self, obj):
         if not obj.photo:
             return None
         return format_html(
-            '<img src="{}" alt="Photo of {}" width="240">',
+            '<img src="{}" alt="{}" width="240">',
             obj.photo.url,
-            obj.name,
+            _("Photo of %(name)s") % {"name": obj.name},
         )
 
-    @admin.display(description="Rendered biography")
+    @admin.display(description=gettext_lazy("Rendered biography"))
     def bio_preview(self, obj):
         if not obj.bio_html:
             return None

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
@@ -18,6 +20,11 @@ THUMBNAIL_SIZE = (160, 160)
 
 def _human_size(num_bytes: int) -> str:
     return filesizeformat(num_bytes).replace("\xa0", " ")
+
+
+def _count(number: int) -> str:
+    """A large number as the interface's language writes it: 40,000,000 / 40.000.000."""
+    return number_format(number, force_grouping=True)
 
 
 def _check_image(fileobj) -> None:
@@ -35,15 +42,18 @@ def _check_image(fileobj) -> None:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise ValidationError(
-                        f"The image is {width}×{height} pixels; "
-                        f"the limit is {max_pixels:,} pixels.",
+                        _(
+                            "The image is %(width)s×%(height)s pixels; the limit is %(limit)s pixels."
+                        ),
                         code="too_many_pixels",
+                        params={"width": width, "height": height, "limit": _count(max_pixels)},
                     )
                 if image.format not in ALLOWED_FORMATS:
                     raise ValidationError(
-                        f"{image.format or 'This'} images are not accepted; "
-                        "use JPEG, PNG, GIF or WebP.",
+                        # Translators: %(format)s names an image format, such as TIFF or BMP.
+                        _("%(format)s images are not accepted; use JPEG, PNG, GIF or WebP."),
                         code="bad_format",
+                        params={"format": image.format or "This"},
                     )
                 image.verify()
             # verify() does not decode (and checks next to nothing in a JPEG):
@@ -56,12 +66,13 @@ def _check_image(fileobj) -> None:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
-            f"The image has more pixels than the limit of {max_pixels:,}.",
+            _("The image has more pixels than the limit of %(limit)s."),
             code="too_many_pixels",
+            params={"limit": _count(max_pixels)},
         ) from None
     except Exception:  # Pillow raises many kinds of errors on malformed files.
         raise ValidationError(
-            "The file is not an image Pillow can read (JPEG, PNG, GIF or WebP).",
+            _("The file is not an image Pillow can read (JPEG, PNG, GIF or WebP)."),
             code="not_an_image",
         ) from None
     finally:
@@ -81,8 +92,9 @@ def validate_image_upload(value) -> None:
     max_bytes = settings.CONFNOTES_MAX_UPLOAD_BYTES
     if value.size is not None and value.size > max_bytes:
         raise ValidationError(
-            f"The file is {_human_size(value.size)}; the limit is {_human_size(max_bytes)}.",
+            _("The file is %(size)s; the limit is %(limit)s."),
             code="too_large",
+            params={"size": _human_size(value.size), "limit": _human_size(max_bytes)},
         )
     _check_image(value.file if hasattr(value, "file") else value)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from speakers.models import Speaker, SpeakerAlias, SpeakerOldSlug, normalize_name
 
@@ -35,16 +37,29 @@ class SpeakerMergeSummary:
     old_slugs: list[str] = field(default_factory=list)  # now redirect to the kept one
 
     def __str__(self) -> str:
-        parts = [f"Merged “{self.merged_name}” into “{self.kept.name}”"]
-        parts.append(f"{self.talks_moved} talk(s) moved")
-        if self.talks_shared:
-            parts.append(f"{self.talks_shared} talk(s) both gave kept once")
-        parts.append(f"{self.aliases_moved} alias(es) moved")
+        """What the merge did, in the interface's language: the admin's message."""
+        # English says "(s)" whatever the count; other languages take their plural forms.
+        moved, shared, aliases = self.talks_moved, self.talks_shared, self.aliases_moved
+        names = {"merged": self.merged_name, "kept": self.kept.name}
+        parts = [_("Merged “%(merged)s” into “%(kept)s”") % names]
+        message = ngettext("%(count)d talk(s) moved", "%(count)d talk(s) moved", moved)
+        parts.append(message % {"count": moved})
+        if shared:
+            message = ngettext(
+                "%(count)d talk(s) both gave kept once",
+                "%(count)d talk(s) both gave kept once",
+                shared,
+            )
+            parts.append(message % {"count": shared})
+        message = ngettext("%(count)d alias(es) moved", "%(count)d alias(es) moved", aliases)
+        parts.append(message % {"count": aliases})
         if self.alias_added:
-            parts.append(f"“{self.alias_added}” added as a private alias")
+            parts.append(_("“%(name)s” added as a private alias") % {"name": self.alias_added})
         if self.filled:
-            parts.append("filled in: " + ", ".join(self.filled))
-        parts.append("old slugs redirecting to it: " + ", ".join(self.old_slugs))
+            # Translators: %(fields)s names fields as the code does: "bio, website, photo".
+            parts.append(_("filled in: %(fields)s") % {"fields": ", ".join(self.filled)})
+        slugs = ", ".join(self.old_slugs)
+        parts.append(_("old slugs redirecting to it: %(slugs)s") % {"slugs": slugs})
         return "; ".join(parts) + "."
 
 
@@ -52,7 +67,7 @@ def speakers_merge(*, keep: Speaker, other: Speaker, user=None) -> SpeakerMergeS
     """Move `other`'s talks, aliases, photo, blank-filling fields and URLs to `keep`,
     then delete `other`: in one transaction and one revision."""
     if keep.pk == other.pk:
-        raise SpeakerMergeError("A speaker cannot be merged into itself.")
+        raise SpeakerMergeError(_("A speaker cannot be merged into itself."))
     with transaction.atomic():
         with reversion.create_revision():
             if user is not None:
@@ -63,7 +78,7 @@ def speakers_merge(*, keep: Speaker, other: Speaker, user=None) -> SpeakerMergeS
             # Fresh rows, locked where the database can: what the editor saw may be stale.
             both = Speaker.objects.select_for_update().in_bulk([keep.pk, other.pk])
             if len(both) != 2:
-                raise SpeakerMergeError("One of the speakers no longer exists.")
+                raise SpeakerMergeError(_("One of the speakers no longer exists."))
             keep, other = both[keep.pk], both[other.pk]
             # The merged speaker as it was, to recover it from if the merge was a
             # mistake: a revision keeps no deletions, and only rows that still exist

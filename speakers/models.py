@@ -3,6 +3,8 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from confnotes.markdown import render_markdown_fields
 from confnotes.paths import slug_path
@@ -66,18 +68,19 @@ class Speaker(SlugTrackingMixin, models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
-    bio = models.TextField(blank=True, help_text="Markdown.")
+    bio = models.TextField(blank=True, help_text=gettext_lazy("Markdown."))
     bio_html = models.TextField(blank=True, editable=False)
     photo = models.ImageField(
         upload_to=photo_upload_to,
         blank=True,
         validators=[validate_image_upload],
-        help_text="JPEG, PNG, GIF or WebP. Stored resized, without metadata.",
+        help_text=gettext_lazy("JPEG, PNG, GIF or WebP. Stored resized, without metadata."),
     )
     photo_thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True, editable=False)
     website = models.URLField(max_length=500, blank=True)
     github = models.CharField("GitHub", max_length=100, blank=True)
-    mastodon = models.CharField(max_length=200, blank=True, help_text="@name@server")
+    # Translators: the shape of a Mastodon handle; translate "name" and "server".
+    mastodon = models.CharField(max_length=200, blank=True, help_text=gettext_lazy("@name@server"))
     bluesky = models.CharField(max_length=200, blank=True)
     twitter = models.CharField("Twitter/X", max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -92,6 +95,8 @@ class Speaker(SlugTrackingMixin, models.Model):
     objects = SpeakerManager()
 
     class Meta:
+        verbose_name = gettext_lazy("speaker")
+        verbose_name_plural = gettext_lazy("speakers")
         ordering = ["name", "pk"]
         indexes = [models.Index(fields=["name"])]
 
@@ -158,15 +163,18 @@ class SpeakerAlias(models.Model):
     normalized_name = models.CharField(max_length=200, editable=False)
     public = models.BooleanField(
         default=False,
-        help_text="Print on the speaker's page as “also known as”. "
-        "Otherwise the alias only matches names on import and in search.",
+        help_text=gettext_lazy(
+            "Print on the speaker's page as “also known as”. "
+            "Otherwise the alias only matches names on import and in search."
+        ),
     )
 
     objects = SpeakerAliasManager()
 
     class Meta:
+        verbose_name = gettext_lazy("speaker alias")
         ordering = ["name"]
-        verbose_name_plural = "speaker aliases"
+        verbose_name_plural = gettext_lazy("speaker aliases")
         constraints = [
             models.UniqueConstraint(fields=["normalized_name"], name="speaker_alias_unique_name"),
         ]
@@ -187,7 +195,7 @@ class SpeakerAlias(models.Model):
             return  # "This field is required." says it already.
         self.normalized_name = normalize_name(self.name)
         if not self.normalized_name:
-            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+            raise ValidationError({"name": _("An alias needs at least one letter or digit.")})
         clash = (
             SpeakerAlias.objects.filter(normalized_name=self.normalized_name)
             .exclude(pk=self.pk)
@@ -196,7 +204,10 @@ class SpeakerAlias(models.Model):
         )
         if clash is not None:
             raise ValidationError(
-                {"name": f"“{clash.name}” is already an alias of {clash.speaker}."},
+                {
+                    "name": _("“%(alias)s” is already an alias of %(speaker)s.")
+                    % {"alias": clash.name, "speaker": clash.speaker}
+                },
                 code="unique",
             )
 

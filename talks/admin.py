@@ -5,6 +5,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from confnotes.history.admin import HistoryAdmin
 from speakers.models import Speaker
@@ -34,7 +36,7 @@ def markdown_preview(field_name: str, label: str):
     def preview(self, obj):
         html = getattr(obj, f"{field_name}_html", "") if obj else ""
         if not html:
-            return "Nothing saved yet."
+            return _("Nothing saved yet.")
         # Stored *_html fields are sanitized by confnotes.markdown on save.
         return format_html('<div class="markdown-preview">{}</div>', SafeString(html))
 
@@ -69,22 +71,33 @@ class PublishActionsMixin:
         """Conferences and days are published by whoever may change them."""
         return self.has_change_permission(request)
 
-    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["publish"])
+    @admin.action(
+        description=gettext_lazy("Publish selected %(verbose_name_plural)s"),
+        permissions=["publish"],
+    )
     def publish(self, request, queryset):
         # The rows, taken before the update: a list filter may no longer match them after.
         pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=True)
         refresh_after_bulk_publish(queryset.model, pks)
+        # The history's comment is a record, kept in English whoever reads it.
         self.record_change(request, pks, "Published (list action).")
-        self.message_user(request, f"Published {updated} item(s).")
+        message = ngettext("Published %(count)d item(s).", "Published %(count)d item(s).", updated)
+        self.message_user(request, message % {"count": updated})
 
-    @admin.action(description="Unpublish selected %(verbose_name_plural)s", permissions=["publish"])
+    @admin.action(
+        description=gettext_lazy("Unpublish selected %(verbose_name_plural)s"),
+        permissions=["publish"],
+    )
     def unpublish(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=False)
         refresh_after_bulk_publish(queryset.model, pks)
         self.record_change(request, pks, "Unpublished (list action).")
-        self.message_user(request, f"Unpublished {updated} item(s).")
+        message = ngettext(
+            "Unpublished %(count)d item(s).", "Unpublished %(count)d item(s).", updated
+        )
+        self.message_user(request, message % {"count": updated})
 
 
 class NoteInline(admin.StackedInline):
@@ -97,13 +110,13 @@ class NoteInline(admin.StackedInline):
     model = Note
     fields = ["byline_column", "body", "body_preview", "published"]
     readonly_fields = ["byline_column", "body_preview"]
-    body_preview = markdown_preview("body", "Note as published")
+    body_preview = markdown_preview("body", gettext_lazy("Note as published"))
     extra = 0
     show_change_link = True  # authors and source are edited on the note's own page
 
-    @admin.display(description="authors")
+    @admin.display(description=gettext_lazy("authors"))
     def byline_column(self, obj):
-        return obj.byline if obj and obj.pk else "You, when you save it."
+        return obj.byline if obj and obj.pk else _("You, when you save it.")
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and may_publish_notes(request.user)
@@ -124,8 +137,8 @@ class DayNoteInline(NoteInline):
 
 class ConferenceNoteInline(NoteInline):
     fk_name = "conference"
-    verbose_name = "note on the whole conference"
-    verbose_name_plural = "notes on the whole conference"
+    verbose_name = gettext_lazy("note on the whole conference")
+    verbose_name_plural = gettext_lazy("notes on the whole conference")
 
 
 class NoteAuthorMixin:
@@ -161,22 +174,26 @@ class ConferenceAdmin(NoteAuthorMixin, PublishActionsMixin, AdminStyles, History
     date_hierarchy = "start_date"
     inlines = [DayInline, ConferenceNoteInline]
     readonly_fields = ["recap_preview", "source", "external_id"]
-    recap_preview = markdown_preview("recap", "Recap as published")
+    recap_preview = markdown_preview("recap", gettext_lazy("Recap as published"))
     fieldsets = [
         (None, {"fields": ["name", "slug", "series", "published"]}),
         (
-            "When and where",
+            gettext_lazy("When and where"),
             {"fields": ["start_date", "end_date", "time_zone", "venue", "city", "country"]},
         ),
-        ("Recap", {"fields": ["recap", "recap_preview", "tags"]}),
-        ("Links", {"fields": ["website", "logo"]}),
-        ("Import", {"fields": ["source", "external_id"], "classes": ["collapse"]}),
+        (gettext_lazy("Recap"), {"fields": ["recap", "recap_preview", "tags"]}),
+        (gettext_lazy("Links"), {"fields": ["website", "logo"]}),
+        (
+            # Translators: a fieldset: where an imported record came from.
+            gettext_lazy("Import"),
+            {"fields": ["source", "external_id"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(day_total=Count("days"))
 
-    @admin.display(description="days", ordering="day_total")
+    @admin.display(description=gettext_lazy("days"), ordering="day_total")
     def day_count(self, obj):
         return obj.day_total
 
@@ -198,7 +215,7 @@ class DayAdmin(NoteAuthorMixin, PublishActionsMixin, AdminStyles, HistoryAdmin):
     autocomplete_fields = ["conference"]
     inlines = [TalkInline, DayNoteInline]
     readonly_fields = ["summary_preview"]
-    summary_preview = markdown_preview("summary", "Summary as published")
+    summary_preview = markdown_preview("summary", gettext_lazy("Summary as published"))
     fields = [
         "conference", "date", "position", "title", "slug", "published", "in_order",
         "summary", "summary_preview",
@@ -234,7 +251,9 @@ class TimeCodeField(forms.IntegerField):
     """Seconds into a recording, typed as the video shows them: "9:29", "1:02:03" (or 569)."""
 
     widget = forms.TextInput(attrs={"size": 8, "placeholder": "m:ss"})
-    default_error_messages = {"invalid": "Enter a time such as 9:29 or 1:02:03, or seconds."}
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter a time such as 9:29 or 1:02:03, or seconds.")
+    }
 
     def prepare_value(self, value):
         return format_time_code(value) if isinstance(value, int) else value
@@ -257,11 +276,11 @@ class TalkAdmin(NoteAuthorMixin, AdminStyles, HistoryAdmin):
     autocomplete_fields = ["day"]
     inlines = [TalkSpeakerInline, LinkInline, TalkNoteInline]
     readonly_fields = ["abstract_preview", "source", "external_id"]
-    abstract_preview = markdown_preview("abstract", "Abstract as published")
+    abstract_preview = markdown_preview("abstract", gettext_lazy("Abstract as published"))
     fieldsets = [
         (None, {"fields": ["day", "title", "slug", "kind", "tags"]}),
         (
-            "Schedule",
+            gettext_lazy("Schedule"),
             {
                 "fields": [
                     "position",
@@ -274,15 +293,20 @@ class TalkAdmin(NoteAuthorMixin, AdminStyles, HistoryAdmin):
                 ]
             },
         ),
-        ("Abstract", {"fields": ["abstract", "abstract_preview"]}),
-        ("Slides and video", {"fields": ["slides_url", "video_url", ("video_start", "video_end")]}),
-        ("Import", {"fields": ["source", "external_id"], "classes": ["collapse"]}),
+        (gettext_lazy("Abstract"), {"fields": ["abstract", "abstract_preview"]}),
+        (
+            gettext_lazy("Slides and video"),
+            {"fields": ["slides_url", "video_url", ("video_start", "video_end")]},
+        ),
+        (gettext_lazy("Import"), {"fields": ["source", "external_id"], "classes": ["collapse"]}),
     ]
 
     time_code_help = {
-        "video_start": "Where this item starts in the recording (a lightning talk in a "
-        "session's video): 9:29, 1:02:03 or seconds.",
-        "video_end": "Where it ends, when the recording goes on after it.",
+        "video_start": gettext_lazy(
+            "Where this item starts in the recording (a lightning talk in a "
+            "session's video): 9:29, 1:02:03 or seconds."
+        ),
+        "video_end": gettext_lazy("Where it ends, when the recording goes on after it."),
     }
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -290,7 +314,7 @@ class TalkAdmin(NoteAuthorMixin, AdminStyles, HistoryAdmin):
             kwargs.update(form_class=TimeCodeField, help_text=self.time_code_help[db_field.name])
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    @admin.display(description="day", ordering="day__date")
+    @admin.display(description=gettext_lazy("day"), ordering="day__date")
     def day_label(self, obj):
         return obj.day.label
 
@@ -300,8 +324,8 @@ class NoteAuthorInline(admin.TabularInline):
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
     extra = 0
-    verbose_name = "author"
-    verbose_name_plural = "authors, in byline order (empty: you, when you save)"
+    verbose_name = gettext_lazy("author")
+    verbose_name_plural = gettext_lazy("authors, in byline order (empty: you, when you save)")
 
 
 @admin.register(Author)
@@ -327,13 +351,13 @@ class NoteAdmin(PublishActionsMixin, AdminStyles, HistoryAdmin):
     search_fields = ["body", "talk__title", "authors__name"]
     autocomplete_fields = ["talk", "day", "conference"]
     readonly_fields = ["body_preview", "published_at"]
-    body_preview = markdown_preview("body", "Note as published")
+    body_preview = markdown_preview("body", gettext_lazy("Note as published"))
     inlines = [NoteAuthorInline]
     fieldsets = [
         (None, {"fields": ["talk", "day", "conference"]}),
-        (None, {"fields": ["body", "body_preview", "published", "published_at"]}),
+        (None, {"fields": ["body", "body_preview", "language", "published", "published_at"]}),
         (
-            "First published elsewhere",
+            gettext_lazy("First published elsewhere"),
             {
                 "fields": [
                     "source_url",
@@ -350,7 +374,7 @@ class NoteAdmin(PublishActionsMixin, AdminStyles, HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_authors()
 
-    @admin.display(description="byline")
+    @admin.display(description=gettext_lazy("byline"))
     def byline_column(self, obj):
         return obj.byline
 
@@ -376,13 +400,14 @@ class NoteAdmin(PublishActionsMixin, AdminStyles, HistoryAdmin):
             readonly.append("published")  # a forged POST cannot publish: the form has no field
         return readonly
 
-    @admin.action(description="Publish selected notes", permissions=["publish"])
+    @admin.action(description=gettext_lazy("Publish selected notes"), permissions=["publish"])
     def publish(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(published=True, published_at=Coalesce("published_at", Now()))
         refresh_after_bulk_publish(Note, pks)
         self.record_change(request, pks, "Published (list action).")
-        self.message_user(request, f"Published {updated} note(s).")
+        message = ngettext("Published %(count)d note(s).", "Published %(count)d note(s).", updated)
+        self.message_user(request, message % {"count": updated})
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -396,15 +421,15 @@ class NoteAdmin(PublishActionsMixin, AdminStyles, HistoryAdmin):
 class AnswerFilter(admin.SimpleListFilter):
     """Filter link checks by the kind of answer their URL gave last time."""
 
-    title = "last answer"
+    title = gettext_lazy("last answer")
     parameter_name = "answer"
 
     def lookups(self, request, model_admin):
         return [
-            ("ok", "Fine (2xx/3xx)"),
-            ("client", "Client error (4xx)"),
-            ("server", "Server error (5xx)"),
-            ("none", "No answer (timeout, refused...)"),
+            ("ok", _("Fine (2xx/3xx)")),
+            ("client", _("Client error (4xx)")),
+            ("server", _("Server error (5xx)")),
+            ("none", _("No answer (timeout, refused...)")),
         ]
 
     def queryset(self, request, queryset):
@@ -451,11 +476,11 @@ class LinkCheckAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="last answer", ordering="status_code")
+    @admin.display(description=gettext_lazy("last answer"), ordering="status_code")
     def answer(self, obj):
         return obj.status_code if obj.status_code is not None else obj.error
 
-    @admin.display(description="used by")
+    @admin.display(description=gettext_lazy("used by"))
     def used_by(self, obj):
         talks = (
             Talk.objects.filter(
@@ -467,13 +492,15 @@ class LinkCheckAdmin(admin.ModelAdmin):
         speakers = Speaker.objects.filter(website=obj.url)[:20]
         conferences = Conference.objects.filter(website=obj.url)[:20]
         items = [(t.get_absolute_url(), f"{t.title} ({t.conference.name})") for t in talks]
-        items += [(s.get_absolute_url(), f"{s.name} (website)") for s in speakers]
-        items += [(c.get_absolute_url(), f"{c.name} (website)") for c in conferences]
+        # Translators: a speaker or a conference whose website is the checked URL.
+        website = _("%(name)s (website)")
+        items += [(s.get_absolute_url(), website % {"name": s.name}) for s in speakers]
+        items += [(c.get_absolute_url(), website % {"name": c.name}) for c in conferences]
         if not items:
-            return "Nothing links to it any more."
+            return _("Nothing links to it any more.")
         return format_html_join(", ", '<a href="{}">{}</a>', items)
 
 
 admin.site.site_header = "confnotes"
-admin.site.site_title = "confnotes admin"
-admin.site.index_title = "Write and publish conference notes"
+admin.site.site_title = gettext_lazy("confnotes admin")
+admin.site.index_title = gettext_lazy("Write and publish conference notes")

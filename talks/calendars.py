@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from confnotes.paths import slug_path
@@ -131,7 +132,11 @@ def build_calendar(conference, talks, *, name: str, absolute, span: Span | None 
             event.add("location", _text(location))
         url = absolute(slug_path("talks:talk_detail", conference=conference.slug, talk=talk.slug))
         speakers = _speaker_names(talk)
-        lines = [f"{talk.get_kind_display()} by {_text(speakers)}" if speakers else ""]
+        lines = []
+        if speakers:
+            # Translators: a calendar event's first line: "Keynote by Ada Lovelace".
+            byline = _("%(kind)s by %(speakers)s")
+            lines.append(byline % {"kind": talk.get_kind_display(), "speakers": _text(speakers)})
         lines.append(f"{_text(conference.name)}: {url}")
         event.add("description", "\n".join(line for line in lines if line))
         event.add("url", url)

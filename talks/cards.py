@@ -15,6 +15,8 @@ cache's `must-revalidate` and ETag, not a long lifetime.
 
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from confnotes.card_image import Card, render_card
 from confnotes.text import join_names
@@ -29,7 +31,11 @@ def conference_card(request, conference):
         return _moved(views.conference_detail, request, conference=conference)
     place = ", ".join(part for part in (found.city, found.country) if part)
     return _png(
-        Card("Conference", found.name, (date_range(found.start_date, found.end_date), place))
+        Card(
+            pgettext("social card", "Conference"),
+            found.name,
+            (date_range(found.start_date, found.end_date), place),
+        )
     )
 
 
@@ -38,7 +44,8 @@ def day_card(request, conference, day):
     if found is None:
         return _moved(views.day_detail, request, conference=conference, day=day)
     title = f"{found.conference.name}, {found.label}"
-    return _png(Card("Day", title, (_date(found.date, "l, j F Y"), found.conference.city)))
+    when = _date(found.date, pgettext("date format", "l, j F Y"))
+    return _png(Card(pgettext("social card", "Day"), title, (when, found.conference.city)))
 
 
 def talk_card(request, conference, talk):
@@ -57,8 +64,15 @@ def speaker_card(request, slug):
     speaker, counts, latest = found
     if not counts["talks"]:
         raise Http404("No published talks by this speaker.")
-    total = f"{_count(counts['talks'], 'talk')} at {_count(counts['conferences'], 'conference')}"
-    return _png(Card("Speaker", speaker.name, (total, f"Latest: {latest}")))
+    talks = ngettext("%(num)d talk", "%(num)d talks", counts["talks"]) % {"num": counts["talks"]}
+    conferences = ngettext("%(num)d conference", "%(num)d conferences", counts["conferences"]) % {
+        "num": counts["conferences"]
+    }
+    # Translators: "3 talks at 2 conferences", under a speaker's name on their social card.
+    total = _("%(talks)s at %(conferences)s") % {"talks": talks, "conferences": conferences}
+    # Translators: the conference a speaker spoke at last.
+    latest = _("Latest: %(conference)s") % {"conference": latest}
+    return _png(Card(pgettext("social card", "Speaker"), speaker.name, (total, latest)))
 
 
 def date_range(start, end) -> str:
@@ -68,18 +82,18 @@ def date_range(start, end) -> str:
     if end is None or end <= start:
         return _date(start)
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{_date(end)}"
+        # Translators: the first day of a range within one month: "8" of "8–10 September 2019".
+        return f"{_date(start, pgettext('date format', 'j'))}–{_date(end)}"
     if start.year == end.year:
-        return f"{_date(start, 'j F')} – {_date(end)}"
+        # Translators: the first day of a range within one year: "30 August" of
+        # "30 August – 2 September 2019".
+        return f"{_date(start, pgettext('date format', 'j F'))} – {_date(end)}"
     return f"{_date(start)} – {_date(end)}"
 
 
-def _date(value, fmt: str = "j F Y") -> str:
-    return date_format(value, fmt)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _date(value, fmt: str | None = None) -> str:
+    """`value` in `fmt`, by default the language's “8 September 2019”."""
+    return date_format(value, fmt or pgettext("date format", "j F Y"))
 
 
 def _png(card: Card) -> HttpResponse:

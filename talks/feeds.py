@@ -17,6 +17,8 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from speakers.models import SpeakerOldSlug
@@ -81,8 +83,9 @@ class NotesFeed(Feed):
     """The latest published notes of the whole site."""
 
     feed_type = NotesAtomFeed
-    title = "confnotes: latest notes"
-    subtitle = "The latest write-ups of conference talks and days on confnotes."
+    # Translators: the title of the site's Atom feed; "confnotes" is the site's name.
+    title = gettext_lazy("confnotes: latest notes")
+    subtitle = gettext_lazy("The latest write-ups of conference talks and days on confnotes.")
 
     def link(self, obj=None):
         return reverse("talks:home")
@@ -160,10 +163,12 @@ class ConferenceNotesFeed(NotesFeed):
         return Conference.objects.published().get(slug=conference)
 
     def title(self, conference):
-        return f"{conference.name}: notes · confnotes"
+        return _("%(conference)s: notes · confnotes") % {"conference": conference.name}
 
     def subtitle(self, conference):
-        return f"Write-ups of {conference.name}, its talks and its days."
+        return _("Write-ups of %(conference)s, its talks and its days.") % {
+            "conference": conference.name
+        }
 
     def link(self, conference):
         return conference.get_absolute_url()
@@ -195,10 +200,10 @@ class SpeakerNotesFeed(NotesFeed):
         return speakers_with_public_talks().get(slug=slug)
 
     def title(self, speaker):
-        return f"{speaker.name}: notes on their talks · confnotes"
+        return _("%(speaker)s: notes on their talks · confnotes") % {"speaker": speaker.name}
 
     def subtitle(self, speaker):
-        return f"Write-ups of talks given by {speaker.name}."
+        return _("Write-ups of talks given by %(speaker)s.") % {"speaker": speaker.name}
 
     def link(self, speaker):
         return speaker.get_absolute_url()
@@ -226,10 +231,10 @@ class TagNotesFeed(NotesFeed):
         return tags_with_public_talks().get(slug=slug)
 
     def title(self, tag):
-        return f"Notes on talks tagged “{tag.name}” · confnotes"
+        return _("Notes on talks tagged “%(tag)s” · confnotes") % {"tag": tag.name}
 
     def subtitle(self, tag):
-        return f"Write-ups of talks tagged {tag.name}, across conferences."
+        return _("Write-ups of talks tagged %(tag)s, across conferences.") % {"tag": tag.name}
 
     def link(self, tag):
         return reverse("talks:tag_detail", kwargs={"slug": tag.slug})

@@ -6,6 +6,8 @@ notes are not followed by what holds them: they keep their own history, and
 restoring a conference's name must not delete the talks written since.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from confnotes.history import versions
 from talks.models import Conference, Day, Note, Talk
 
@@ -18,12 +20,12 @@ SOURCE_RECORD = "extra"
 def register() -> None:
     """Called once, from TalksConfig.ready()."""
     versions.register(
-        Conference, follow={"tagged_items": "Tags"}, exclude=[SOURCE_RECORD, "recap_html"]
+        Conference, follow={"tagged_items": _("Tags")}, exclude=[SOURCE_RECORD, "recap_html"]
     )
     versions.register(Day, exclude=["summary_html"])
     versions.register(
         Talk,
-        follow={"talk_speakers": "Speakers", "links": "Links", "tagged_items": "Tags"},
+        follow={"talk_speakers": _("Speakers"), "links": _("Links"), "tagged_items": _("Tags")},
         exclude=[SOURCE_RECORD, "abstract_html"],
     )
-    versions.register(Note, follow={"note_authors": "Authors"}, exclude=["body_html"])
+    versions.register(Note, follow={"note_authors": _("Authors")}, exclude=["body_html"])

@@ -7,9 +7,12 @@ from django.db import models, transaction
 from django.db.models import F, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from confnotes.i18n import validate_language_code
 from confnotes.markdown import render_markdown_fields
 from confnotes.paths import slug_path
 from confnotes.slugs import (
@@ -23,7 +26,7 @@ from confnotes.slugs import (
     validate_day_slug,
     validate_root_slug,
 )
-from confnotes.text import clean_text
+from confnotes.text import clean_text, join_names
 from speakers.images import validate_image_upload
 from speakers.models import Speaker
 from talks.tagging import CleanTagManager
@@ -44,9 +47,10 @@ class MarkdownMixin:
 class Source(models.TextChoices):
     """Where a record came from; imports key on (source, external id)."""
 
-    CONFNOTES = "", "written here"
+    # Translators: where a record came from: written in this site's admin.
+    CONFNOTES = "", gettext_lazy("written here")
     PYVIDEO = "pyvideo", "pyvideo.org"
-    SCHEDULE = "schedule", "frab/pretalx schedule"
+    SCHEDULE = "schedule", gettext_lazy("frab/pretalx schedule")
 
 
 # ---------------------------------------------------------------------------
@@ -126,13 +130,13 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
         unique=True,
         blank=True,
         validators=[validate_root_slug],
-        help_text="Part of the URL. Filled from the name when left empty.",
+        help_text=gettext_lazy("Part of the URL. Filled from the name when left empty."),
     )
     series = models.CharField(
         max_length=200,
         blank=True,
         db_index=True,
-        help_text="What all editions share, e.g. “DjangoCon US”.",
+        help_text=gettext_lazy("What all editions share, e.g. “DjangoCon US”."),
     )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
@@ -140,8 +144,10 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
         max_length=64,
         blank=True,
         validators=[validate_time_zone],
-        help_text="Where its times are local: a zone name (Europe/Berlin), or an offset "
-        "(+01:00) when no name is known. Empty: times are printed without a zone.",
+        help_text=gettext_lazy(
+            "Where its times are local: a zone name (Europe/Berlin), or an offset "
+            "(+01:00) when no name is known. Empty: times are printed without a zone."
+        ),
     )
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
@@ -150,14 +156,16 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
     logo = models.ImageField(
         upload_to="conferences/logos/", blank=True, validators=[validate_image_upload]
     )
-    recap = models.TextField(blank=True, help_text="Markdown.")
+    recap = models.TextField(blank=True, help_text=gettext_lazy("Markdown."))
     recap_html = models.TextField(blank=True, editable=False)
     tags = TaggableManager(through=TaggedConference, blank=True, manager=CleanTagManager)
-    published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
+    published = models.BooleanField(
+        default=False, help_text=gettext_lazy("Drafts are visible to staff only.")
+    )
     source = models.CharField(max_length=20, choices=Source, blank=True, default="")
     external_id = models.CharField(max_length=200, blank=True, default="")
     extra = models.JSONField(
-        default=dict, blank=True, help_text="Source fields kept for lossless export."
+        default=dict, blank=True, help_text=gettext_lazy("Source fields kept for lossless export.")
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -167,6 +175,8 @@ class Conference(SlugTrackingMixin, MarkdownMixin, models.Model):
     objects = ConferenceManager()
 
     class Meta:
+        verbose_name = gettext_lazy("conference")
+        verbose_name_plural = gettext_lazy("conferences")
         ordering = ["-start_date", "name"]
         indexes = [
             models.Index(fields=["published", "-start_date"], name="conference_published_start"),
@@ -253,23 +263,32 @@ class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="days")
     date = models.DateField()
     position = models.PositiveSmallIntegerField(
-        default=0, help_text="1 for the first day. Filled in date order when left at 0."
+        default=0,
+        help_text=gettext_lazy("1 for the first day. Filled in date order when left at 0."),
     )
-    title = models.CharField(max_length=200, blank=True, help_text="e.g. “Tutorials”, “Sprints”.")
+    title = models.CharField(
+        max_length=200, blank=True, help_text=gettext_lazy("e.g. “Tutorials”, “Sprints”.")
+    )
     slug = models.SlugField(
         max_length=100,
         blank=True,
         validators=[validate_day_slug],
-        help_text="Part of the URL. “day-N” when left empty.",
+        help_text=gettext_lazy("Part of the URL. “day-N” when left empty."),
     )
-    summary = models.TextField(blank=True, help_text="The day's own introduction, in Markdown.")
+    summary = models.TextField(
+        blank=True, help_text=gettext_lazy("The day's own introduction, in Markdown.")
+    )
     summary_html = models.TextField(blank=True, editable=False)
-    published = models.BooleanField(default=True, help_text="Drafts are visible to staff only.")
+    published = models.BooleanField(
+        default=True, help_text=gettext_lazy("Drafts are visible to staff only.")
+    )
     in_order = models.BooleanField(
-        "in program order",
+        gettext_lazy("in program order"),
         default=True,
-        help_text="The items are listed in the order they happened. Untick when no source "
-        "gives the order (pyvideo has recording dates only): the page then says so.",
+        help_text=gettext_lazy(
+            "The items are listed in the order they happened. Untick when no source "
+            "gives the order (pyvideo has recording dates only): the page then says so."
+        ),
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -279,6 +298,8 @@ class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
     objects = DayManager()
 
     class Meta:
+        verbose_name = gettext_lazy("day")
+        verbose_name_plural = gettext_lazy("days")
         ordering = ["date", "position"]
         constraints = [
             models.UniqueConstraint(fields=["conference", "date"], name="day_unique_date"),
@@ -291,7 +312,11 @@ class Day(SlugTrackingMixin, MarkdownMixin, models.Model):
     @property
     def label(self) -> str:
         """How the day is named on pages: “Day 2” or “Day 2: Tutorials”."""
-        base = f"Day {self.position}" if self.position else self.date.isoformat()
+        if self.position:
+            # Translators: a conference's day in its program: "Day 2".
+            base = pgettext("day label", "Day %(number)d") % {"number": self.position}
+        else:
+            base = self.date.isoformat()
         return f"{base}: {self.title}" if self.title else base
 
     def natural_key(self):
@@ -341,16 +366,17 @@ class DayOldSlug(OldSlug):
 
 
 class Kind(models.TextChoices):
-    KEYNOTE = "keynote", "Keynote"
-    TALK = "talk", "Talk"
-    LIGHTNING = "lightning", "Lightning talk"
-    TUTORIAL = "tutorial", "Tutorial"
-    WORKSHOP = "workshop", "Workshop"
-    PANEL = "panel", "Panel"
-    SOCIAL = "social", "Social"
-    SPRINT = "sprint", "Sprint"
-    BREAK = "break", "Break"
-    OTHER = "other", "Other"
+    # Translators: the kinds of a conference program's items ("Social": a social event).
+    KEYNOTE = "keynote", pgettext_lazy("talk kind", "Keynote")
+    TALK = "talk", pgettext_lazy("talk kind", "Talk")
+    LIGHTNING = "lightning", pgettext_lazy("talk kind", "Lightning talk")
+    TUTORIAL = "tutorial", pgettext_lazy("talk kind", "Tutorial")
+    WORKSHOP = "workshop", pgettext_lazy("talk kind", "Workshop")
+    PANEL = "panel", pgettext_lazy("talk kind", "Panel")
+    SOCIAL = "social", pgettext_lazy("talk kind", "Social")
+    SPRINT = "sprint", pgettext_lazy("talk kind", "Sprint")
+    BREAK = "break", pgettext_lazy("talk kind", "Break")
+    OTHER = "other", pgettext_lazy("talk kind", "Other")
 
 
 # What no list of talks prints: abstracts (only the talk's own page shows one), the
@@ -476,49 +502,61 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="talks")
     title = models.CharField(max_length=300)
     slug = models.SlugField(
-        max_length=200, blank=True, help_text="Part of the URL. Filled from the title when empty."
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("Part of the URL. Filled from the title when empty."),
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TALK)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the day.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text=gettext_lazy("Order within the day.")
+    )
     start_time = models.TimeField(null=True, blank=True)
     start_date = models.DateField(
-        "starts on",
+        gettext_lazy("starts on"),
         null=True,
         blank=True,
-        help_text="The date it starts on, when not its day's: a program day may run past "
-        "midnight. Empty: the day's date.",
+        help_text=gettext_lazy(
+            "The date it starts on, when not its day's: a program day may run past "
+            "midnight. Empty: the day's date."
+        ),
     )
     duration = models.DurationField(null=True, blank=True, help_text="HH:MM:SS")
     room = models.CharField(max_length=200, blank=True)
     track = models.CharField(max_length=200, blank=True)
-    language = models.CharField(max_length=20, blank=True, help_text="e.g. en, de.")
-    abstract = models.TextField(blank=True, help_text="The official description, in Markdown.")
+    language = models.CharField(max_length=20, blank=True, help_text=gettext_lazy("e.g. en, de."))
+    abstract = models.TextField(
+        blank=True, help_text=gettext_lazy("The official description, in Markdown.")
+    )
     abstract_html = models.TextField(blank=True, editable=False)
     speakers = models.ManyToManyField(
         Speaker, through="TalkSpeaker", related_name="talks", blank=True
     )
     tags = TaggableManager(through=TaggedTalk, blank=True, manager=CleanTagManager)
-    slides_url = models.URLField("slides", max_length=500, blank=True)
-    video_url = models.URLField("video", max_length=500, blank=True)
+    slides_url = models.URLField(gettext_lazy("slides"), max_length=500, blank=True)
+    video_url = models.URLField(gettext_lazy("video"), max_length=500, blank=True)
     # Whole seconds, not a DurationField: every consumer (player parameters,
     # `t=` links, schema.org's startOffset) speaks seconds.
     video_start = models.PositiveIntegerField(
-        "starts at",
+        # Translators: where a talk starts in its video.
+        gettext_lazy("starts at"),
         null=True,
         blank=True,
-        help_text="Where this item starts in the recording, in seconds "
-        "(a lightning talk in a session's video).",
+        help_text=gettext_lazy(
+            "Where this item starts in the recording, in seconds "
+            "(a lightning talk in a session's video)."
+        ),
     )
     video_end = models.PositiveIntegerField(
-        "ends at",
+        # Translators: where a talk ends in its video.
+        gettext_lazy("ends at"),
         null=True,
         blank=True,
-        help_text="Where this item ends in the recording, in seconds.",
+        help_text=gettext_lazy("Where this item ends in the recording, in seconds."),
     )
     source = models.CharField(max_length=20, choices=Source, blank=True, default="")
     external_id = models.CharField(max_length=200, blank=True, default="")
     extra = models.JSONField(
-        default=dict, blank=True, help_text="Source fields kept for lossless export."
+        default=dict, blank=True, help_text=gettext_lazy("Source fields kept for lossless export.")
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -533,6 +571,8 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
     note_count: int | None = None
 
     class Meta:
+        verbose_name = gettext_lazy("talk")
+        verbose_name_plural = gettext_lazy("talks")
         ordering = ["position", "start_time", "pk"]
         indexes = [
             models.Index(fields=["day", "position", "start_time"], name="talk_day_order"),
@@ -554,7 +594,7 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
                 | Q(video_start__isnull=True, video_end__gt=0)
                 | Q(video_end__gt=F("video_start")),
                 name="talk_video_end_after_start",
-                violation_error_message="The video's end must come after its start.",
+                violation_error_message=gettext_lazy("The video's end must come after its start."),
             ),
         ]
 
@@ -582,8 +622,9 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
 
     @property
     def kind_label(self) -> str:
-        """`get_kind_display()` for lists: a dict lookup, not Django's search of the choices."""
-        return KIND_LABELS.get(self.kind, self.kind)
+        """`get_kind_display()` for lists: a dict lookup, not Django's search of the choices;
+        in the interface's language."""
+        return str(KIND_LABELS.get(self.kind, self.kind))
 
     @property
     def video_embed_url(self) -> str:
@@ -680,13 +721,16 @@ class TalkSpeaker(models.Model):
     objects = TalkSpeakerManager()
 
     class Meta:
+        verbose_name = gettext_lazy("talk speaker")
+        verbose_name_plural = gettext_lazy("talk speakers")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["talk", "speaker"], name="talk_speaker_unique"),
         ]
 
     def __str__(self):
-        return f"{self.speaker} at {self.talk}"
+        # Translators: a speaker of a talk, as the admin lists them: "Ada Quayside at Sailing".
+        return _("%(speaker)s at %(talk)s") % {"speaker": self.speaker, "talk": self.talk}
 
     def natural_key(self):
         return (*self.talk.natural_key(), self.speaker.slug)
@@ -695,15 +739,16 @@ class TalkSpeaker(models.Model):
 
 
 class LinkKind(models.TextChoices):
-    SLIDES = "slides", "Slides"
-    VIDEO = "video", "Video"
-    BLOG = "blog", "Blog post"
-    CODE = "code", "Code"
-    PHOTOS = "photos", "Photos"
-    TRANSCRIPT = "transcript", "Transcript"
-    ARTICLE = "article", "Article"
-    WEBPAGE = "webpage", "Talk page"
-    OTHER = "other", "Link"
+    # Translators: the kinds of a talk's further links, printed before each link.
+    SLIDES = "slides", pgettext_lazy("link kind", "Slides")
+    VIDEO = "video", pgettext_lazy("link kind", "Video")
+    BLOG = "blog", pgettext_lazy("link kind", "Blog post")
+    CODE = "code", pgettext_lazy("link kind", "Code")
+    PHOTOS = "photos", pgettext_lazy("link kind", "Photos")
+    TRANSCRIPT = "transcript", pgettext_lazy("link kind", "Transcript")
+    ARTICLE = "article", pgettext_lazy("link kind", "Article")
+    WEBPAGE = "webpage", pgettext_lazy("link kind", "Talk page")
+    OTHER = "other", pgettext_lazy("link kind", "Link")
 
 
 LINK_KIND_LABELS = dict(LinkKind.choices)
@@ -732,6 +777,8 @@ class Link(models.Model):
     objects = LinkManager()
 
     class Meta:
+        verbose_name = gettext_lazy("link")
+        verbose_name_plural = gettext_lazy("links")
         ordering = ["position", "pk"]
         constraints = [models.UniqueConstraint(fields=["talk", "url"], name="link_unique_url")]
 
@@ -745,7 +792,7 @@ class Link(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return LINK_KIND_LABELS.get(self.kind, self.kind)
+        return str(LINK_KIND_LABELS.get(self.kind, self.kind))
 
 
 # ---------------------------------------------------------------------------
@@ -768,13 +815,15 @@ class Author(models.Model):
         related_name="author",
         null=True,
         blank=True,
-        help_text="The account that writes as this author; empty for a guest writer.",
+        help_text=gettext_lazy("The account that writes as this author; empty for a guest writer."),
     )
     created = models.DateTimeField(auto_now_add=True)
 
     objects = AuthorManager()
 
     class Meta:
+        verbose_name = gettext_lazy("author")
+        verbose_name_plural = gettext_lazy("authors")
         ordering = ["name", "pk"]
 
     def __str__(self):
@@ -884,19 +933,29 @@ class Note(MarkdownMixin, models.Model):
         related_name="notes",
         null=True,
         blank=True,
-        help_text="For notes on the whole conference, such as closing take-aways.",
+        help_text=gettext_lazy("For notes on the whole conference, such as closing take-aways."),
     )
     authors = models.ManyToManyField(Author, through="NoteAuthor", related_name="notes", blank=True)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=gettext_lazy("Markdown."))
     body_html = models.TextField(blank=True, editable=False)
-    published = models.BooleanField(default=False, help_text="Drafts are visible to staff only.")
+    language = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[validate_language_code],
+        help_text=gettext_lazy(
+            "The note's language as a BCP 47 code (en, de, pt-BR); empty for English."
+        ),
+    )
+    published = models.BooleanField(
+        default=False, help_text=gettext_lazy("Drafts are visible to staff only.")
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     # Where the note was first published, when it was somewhere else first.
-    source_url = models.URLField("first published at", max_length=500, blank=True)
-    source_title = models.CharField("original title", max_length=300, blank=True)
-    source_site = models.CharField("site name", max_length=200, blank=True)
-    source_author = models.CharField("original author", max_length=200, blank=True)
-    source_date = models.DateField("first published on", null=True, blank=True)
+    source_url = models.URLField(gettext_lazy("first published at"), max_length=500, blank=True)
+    source_title = models.CharField(gettext_lazy("original title"), max_length=300, blank=True)
+    source_site = models.CharField(gettext_lazy("site name"), max_length=200, blank=True)
+    source_author = models.CharField(gettext_lazy("original author"), max_length=200, blank=True)
+    source_date = models.DateField(gettext_lazy("first published on"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -905,6 +964,8 @@ class Note(MarkdownMixin, models.Model):
     objects = NoteManager()
 
     class Meta:
+        verbose_name = gettext_lazy("note")
+        verbose_name_plural = gettext_lazy("notes")
         ordering = ["created", "pk"]
         permissions = [("publish_note", "Can publish and unpublish notes")]
         indexes = [
@@ -920,14 +981,18 @@ class Note(MarkdownMixin, models.Model):
                 | (Q(talk__isnull=True) & Q(day__isnull=False) & Q(conference__isnull=True))
                 | (Q(talk__isnull=True) & Q(day__isnull=True) & Q(conference__isnull=False)),
                 name="note_has_one_subject",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "A note is about one talk, one day or one conference: choose one."
                 ),
             ),
         ]
 
     def __str__(self):
-        return f"Note by {self.byline} on {self.subject}"
+        # Translators: how the admin names a note: "Note by Ada on Sailing with Django".
+        return _("Note by %(byline)s on %(subject)s") % {
+            "byline": self.byline,
+            "subject": self.subject,
+        }
 
     def natural_key(self):
         return (str(self.uid),)
@@ -956,11 +1021,8 @@ class Note(MarkdownMixin, models.Model):
     def byline(self) -> str:
         """The authors joined: "Ada", "Ada and Bo", "Ada, Bo and Cy"; "Anonymous" if none."""
         names = [author.name for author in self.author_list]
-        if not names:
-            return "Anonymous"
-        if len(names) == 1:
-            return names[0]
-        return f"{', '.join(names[:-1])} and {names[-1]}"
+        # Translators: the byline of a note without authors.
+        return join_names(names) if names else _("Anonymous")
 
     @property
     def source_site_label(self) -> str:
@@ -1021,6 +1083,8 @@ class NoteAuthor(models.Model):
     objects = NoteAuthorManager()
 
     class Meta:
+        verbose_name = gettext_lazy("note author")
+        verbose_name_plural = gettext_lazy("note authors")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["note", "author"], name="note_author_once"),
@@ -1066,20 +1130,24 @@ class LinkCheck(models.Model):
 
     url = models.URLField(max_length=500, unique=True)
     status_code = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Of the last answer, after redirects."
+        null=True, blank=True, help_text=gettext_lazy("Of the last answer, after redirects.")
     )
     error = models.CharField(
-        max_length=300, blank=True, help_text="Why no answer came (timeout, refused...)."
+        max_length=300,
+        blank=True,
+        help_text=gettext_lazy("Why no answer came (timeout, refused...)."),
     )
-    final_url = models.URLField("final URL", max_length=2000, blank=True)
+    final_url = models.URLField(gettext_lazy("final URL"), max_length=2000, blank=True)
     redirects = models.JSONField(
-        default=list, blank=True, help_text="Each hop as [status, URL it pointed to]."
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("Each hop as [status, URL it pointed to]."),
     )
     checked_at = models.DateTimeField()
     failing_since = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     broken = models.BooleanField(
-        default=False, help_text="Failing for a while: pages offer an archived copy."
+        default=False, help_text=gettext_lazy("Failing for a while: pages offer an archived copy.")
     )
 
     objects = LinkCheckQuerySet.as_manager()

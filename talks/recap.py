@@ -16,6 +16,10 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdownify import markdownify
 
 from confnotes.markdown import sanitize_html
@@ -29,12 +33,32 @@ SOURCE_FIELDS = ("source_url", "source_title", "source_site", "source_author", "
 
 
 class RecapError(ValueError):
-    """A recap that cannot be read; the message says why, in one sentence."""
+    """A recap that cannot be read, and why.
 
-    def __init__(self, problem: str, *, line: int | None = None):
-        self.problem = problem
+    `sentence` says why, lazily translated: about the whole recap, named by its
+    `%(what)s`, or (with a `line`) as a clause about that line; `params` fill it.
+    `problem` is the English words after the recap's name, as import_recap prints
+    them ("recap.md: is empty"); `describe()` is the sentence the admin's form shows.
+    """
+
+    def __init__(self, sentence, *, line: int | None = None, **params):
+        self.sentence = sentence
+        self.params = params
         self.line = line
-        super().__init__(f"line {line}: {problem}" if line else problem)
+        with translation.override(None):  # the sentence as written: English
+            english = str(sentence) % {**params, "what": ""}
+        self.problem = english.strip()
+        super().__init__(f"line {line}: {self.problem}" if line else self.problem)
+
+    def describe(self, what: str) -> str:
+        """The problem as one sentence in the interface's language, about the recap
+        called `what` (“notes.md”, “The pasted recap”)."""
+        text = str(self.sentence) % {**self.params, "what": what}
+        if self.line:
+            # Translators: %(problem)s is a clause about a line of a recap.
+            message = _("%(what)s, line %(line)d: %(problem)s.")
+            return message % {"what": what, "line": self.line, "problem": text}
+        return f"{text}."
 
 
 # ---------------------------------------------------------------------------
@@ -61,29 +85,40 @@ def read_recap(content: bytes | str, *, name: str = "", fmt: str = "") -> str:
     suffix = PurePath(name).suffix.lower() if name else ""
     if suffix and suffix not in MARKDOWN_SUFFIXES | HTML_SUFFIXES:
         raise RecapError(
-            f"is not Markdown or HTML (a {suffix} file); use "
-            + ", ".join(sorted(MARKDOWN_SUFFIXES | HTML_SUFFIXES))
+            # Translators: %(what)s is a recap: a file's name in quotes, or “The pasted recap”.
+            gettext_lazy("%(what)s is not Markdown or HTML (a %(suffix)s file); use %(suffixes)s"),
+            suffix=suffix,
+            suffixes=", ".join(sorted(MARKDOWN_SUFFIXES | HTML_SUFFIXES)),
         )
     text = _decode(content) if isinstance(content, bytes) else content
     if _CONTROL.search(text):
-        raise RecapError("is not text: it holds control characters, as binary files do")
+        raise RecapError(
+            gettext_lazy("%(what)s is not text: it holds control characters, as binary files do")
+        )
     if not text.strip():
-        raise RecapError("is empty")
+        raise RecapError(gettext_lazy("%(what)s is empty"))
     if fmt and fmt not in FORMATS:
-        raise RecapError(f"has an unknown format {fmt!r}; use markdown or html")
+        raise RecapError(
+            gettext_lazy("%(what)s has an unknown format %(format)s; use markdown or html"),
+            format=repr(fmt),
+        )
     fmt = fmt or ("html" if suffix in HTML_SUFFIXES or _HTML_START.match(text) else "markdown")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if fmt == "html":
         text = html_to_markdown(text)
         if not text.strip():
-            raise RecapError("has no text once its HTML is cleaned")
+            raise RecapError(gettext_lazy("%(what)s has no text once its HTML is cleaned"))
     return text
 
 
 def check_size(size: int) -> None:
     """Refuse a recap of `size` bytes over MAX_RECAP_BYTES."""
     if size > MAX_RECAP_BYTES:
-        raise RecapError(f"is over {MAX_RECAP_BYTES // 1024 // 1024} MB ({size:,} bytes)")
+        raise RecapError(
+            gettext_lazy("%(what)s is over %(limit)d MB (%(size)s bytes)"),
+            limit=MAX_RECAP_BYTES // 1024 // 1024,
+            size=number_format(size, force_grouping=True),
+        )
 
 
 def _decode(data: bytes) -> str:
@@ -91,7 +126,11 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecapError(
-            f"is not text: byte {data[exc.start]:#04x} at position {exc.start} is not UTF-8"
+            gettext_lazy(
+                "%(what)s is not text: byte %(byte)s at position %(position)d is not UTF-8"
+            ),
+            byte=f"{data[exc.start]:#04x}",
+            position=exc.start,
         ) from None
 
 
@@ -289,8 +328,11 @@ def parse_source_line(block: Block) -> NoteSource | None:
         key = label.group(1).lower()
         if key not in _SOURCE_LABELS:
             raise RecapError(
-                f"the source line names {label.group(1)!r}; it knows Site, Author and Date",
+                # Translators: Site, Author and Date are the labels a recap's source line
+                # takes, in English whatever the recap's language.
+                gettext_lazy("the source line names %(label)s; it knows Site, Author and Date"),
                 line=block.line,
+                label=repr(label.group(1)),
             )
         fields[key] = unescape_markdown(pieces.pop()[label.end() :].strip())
     first = _SEPARATOR.join(pieces).strip()
@@ -303,15 +345,18 @@ def parse_source_line(block: Block) -> NoteSource | None:
             URLValidator(schemes=["http", "https"])(fields["url"])
         except ValidationError:
             raise RecapError(
-                f"the source line's link {fields['url']!r} is no web address", line=block.line
+                gettext_lazy("the source line's link %(url)s is no web address"),
+                line=block.line,
+                url=repr(fields["url"]),
             ) from None
     if fields.get("date"):
         try:
             fields["date"] = datetime.date.fromisoformat(fields["date"])
         except ValueError:
             raise RecapError(
-                f"the source line's date {fields['date']!r} is not a date such as 2009-09-10",
+                gettext_lazy("the source line's date %(date)s is not a date such as 2009-09-10"),
                 line=block.line,
+                date=repr(fields["date"]),
             ) from None
     return NoteSource(**fields)
 

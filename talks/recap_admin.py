@@ -22,6 +22,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from confnotes.markdown import render_markdown
 from talks.exporters.recap import export_recap
@@ -79,34 +83,46 @@ def recap_urls(model_admin) -> list:
 # Forms
 
 
+def _upload_help() -> str:
+    # Translators: %(suffixes)s lists file name endings: ".htm, .html, .markdown".
+    message = _("%(suffixes)s; at most %(limit)d MB.")
+    suffixes = ", ".join(sorted(MARKDOWN_SUFFIXES | HTML_SUFFIXES))
+    return message % {"suffixes": suffixes, "limit": MAX_RECAP_BYTES // 1024 // 1024}
+
+
 class RecapForm(forms.ModelForm):
     """Step 1: the recap, pasted or as a file, with its authors and where it was published."""
 
     text = forms.CharField(
-        label="Paste the recap",
+        label=gettext_lazy("Paste the recap"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "cols": 80}),
-        help_text="Markdown or HTML, as written for the blog: a heading (such as "
-        "“Title by Speaker”) or a paragraph per talk.",
+        help_text=gettext_lazy(
+            "Markdown or HTML, as written for the blog: a heading (such as "
+            "“Title by Speaker”) or a paragraph per talk."
+        ),
     )
     file = forms.FileField(
-        label="Or upload it",
+        label=gettext_lazy("Or upload it"),
         required=False,
-        help_text=f"{', '.join(sorted(MARKDOWN_SUFFIXES | HTML_SUFFIXES))}; "
-        f"at most {MAX_RECAP_BYTES // 1024 // 1024} MB.",
+        help_text=lazy(_upload_help, str)(),
     )
     format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
         choices=[
-            ("", "Tell from the text"),
+            ("", gettext_lazy("Tell from the text")),
             *((f, f.upper() if f == "html" else f.title()) for f in FORMATS),
         ],
         required=False,
     )
     authors = forms.CharField(
+        label=gettext_lazy("Authors"),
         required=False,
-        help_text="The notes' byline: names separated by commas. Empty: you. "
-        "(Writers can later change only the notes they are an author of.)",
+        help_text=gettext_lazy(
+            "The notes' byline: names separated by commas. Empty: you. "
+            "(Writers can later change only the notes they are an author of.)"
+        ),
     )
 
     class Meta:
@@ -124,10 +140,15 @@ class RecapForm(forms.ModelForm):
         cleaned = super().clean()
         text, upload = cleaned.get("text") or "", cleaned.get("file")
         if upload and text.strip():
-            raise ValidationError("Paste a recap or upload a file, not both.")
+            raise ValidationError(_("Paste a recap or upload a file, not both."))
         if not upload and not text:
-            raise ValidationError("Paste a recap or upload a file.")
-        field, what = ("file", f"“{upload.name}”") if upload else ("text", "The pasted recap")
+            raise ValidationError(_("Paste a recap or upload a file."))
+        if upload:
+            # Translators: an uploaded recap, named in the sentences about it.
+            field, what = "file", _("“%(name)s”") % {"name": upload.name}
+        else:
+            # Translators: begins the sentences about a recap pasted in the form.
+            field, what = "text", _("The pasted recap")
         try:
             if upload:
                 check_size(upload.size)  # before reading it
@@ -139,16 +160,21 @@ class RecapForm(forms.ModelForm):
             self.program = Program(self.day)
             self.proposal = propose_parts(self.day, markdown, program=self.program)
         except RecapError as exc:
-            where = f"{what}, line {exc.line}:" if exc.line else what
-            self.add_error(field, f"{where} {exc.problem}.")
+            self.add_error(field, exc.describe(what))
             return cleaned
-        if not self.proposal.parts:
-            self.add_error(field, f"{what} has no text to make notes of.")
-        elif len(self.proposal.parts) > MAX_REVIEW_PARTS:
+        parts = len(self.proposal.parts)
+        if not parts:
+            self.add_error(field, _("%(what)s has no text to make notes of.") % {"what": what})
+        elif parts > MAX_REVIEW_PARTS:
+            message = ngettext(
+                "%(what)s has %(count)d parts; the review takes at most %(limit)d. "
+                "Import it in pieces, or with manage.py import_recap.",
+                "%(what)s has %(count)d parts; the review takes at most %(limit)d. "
+                "Import it in pieces, or with manage.py import_recap.",
+                parts,
+            )
             self.add_error(
-                field,
-                f"{what} has {len(self.proposal.parts)} parts; the review takes at most "
-                f"{MAX_REVIEW_PARTS}. Import it in pieces, or with manage.py import_recap.",
+                field, message % {"what": what, "count": parts, "limit": MAX_REVIEW_PARTS}
             )
         return cleaned
 
@@ -169,7 +195,9 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         for number, part in enumerate(parts, start=1):
             self.fields[f"part_{number}"] = forms.ChoiceField(
-                label=f"Part {number} goes to", choices=choices, initial=part["target"]
+                label=_("Part %(number)d goes to") % {"number": number},
+                choices=choices,
+                initial=part["target"],
             )
 
     def part_fields(self):
@@ -180,12 +208,15 @@ def target_choices(program: Program) -> list:
     """The select's options: the day, the conference, dropping, then talks by day."""
     day = program.day
     choices = [
-        (DAY_NOTE, f"A note on the day ({day.label})"),
-        (CONFERENCE_NOTE, "A note on the whole conference"),
-        (DROP, "Drop this part"),
+        (DAY_NOTE, _("A note on the day (%(day)s)") % {"day": day.label}),
+        (CONFERENCE_NOTE, _("A note on the whole conference")),
+        (DROP, _("Drop this part")),
     ]
     for label, talks in groupby(program.talks, key=lambda talk: talk.day_label):
-        group = f"Talks of {label}" + (" (this day)" if label == day.label else "")
+        if label == day.label:
+            group = _("Talks of %(day)s (this day)") % {"day": label}
+        else:
+            group = _("Talks of %(day)s") % {"day": label}
         choices.append((group, [(f"{TALK_PREFIX}{t.pk}", t.label) for t in talks]))
     return choices
 
@@ -233,18 +264,27 @@ def import_view(model_admin, request, object_id):
         return _review(model_admin, request, day, form)
     fieldsets = [
         (None, {"fields": ["text", "file", "format"]}),
-        ("Byline and first publication", {"fields": ["authors", *SOURCE_FIELDS]}),
+        (_("Byline and first publication"), {"fields": ["authors", *SOURCE_FIELDS]}),
     ]
     context = _context(
         model_admin,
         request,
         day,
-        f"Import a recap of {day.label}",
+        _("Import a recap of %(day)s") % {"day": day.label},
         adminform=helpers.AdminForm(form, fieldsets, {}, model_admin=model_admin),
         errors=helpers.AdminErrorList(form, []),
         form=form,
     )
     return TemplateResponse(request, "admin/talks/day/recap_import.html", context)
+
+
+# What named a part's talk (talks/importers/recap_match.py), as the review says it.
+REASONS = {
+    "title": pgettext_lazy("recap part named by its", "title"),
+    "speaker": pgettext_lazy("recap part named by its", "speaker"),
+    "title and speaker": pgettext_lazy("recap part named by its", "title and speaker"),
+    "heading names the day": pgettext_lazy("recap part proposed as", "heading names the day"),
+}
 
 
 def _review(model_admin, request, day, form: RecapForm):
@@ -283,7 +323,7 @@ def _render_review(model_admin, request, day, review, payload, program):
                 "label": part["label"],
                 "body_html": render_markdown(part["body"]),
                 "proposed": proposed.label if proposed else "",
-                "reason": part["reason"],
+                "reason": REASONS.get(part["reason"], part["reason"]),
                 "source": _source_from_json(part["source"]) if part["source"] else None,
             }
         )
@@ -292,7 +332,7 @@ def _render_review(model_admin, request, day, review, payload, program):
         model_admin,
         request,
         day,
-        f"Review the recap of {day.label}",
+        _("Review the recap of %(day)s") % {"day": day.label},
         review=review,
         rows=rows,
         matched=sum(1 for row in rows if row["proposed"]),
@@ -300,8 +340,30 @@ def _render_review(model_admin, request, day, review, payload, program):
         or request.user.get_full_name()
         or request.user.get_username(),
         source=source,
+        source_text=_source_text(source),
     )
     return TemplateResponse(request, "admin/talks/day/recap_review.html", context)
+
+
+def _source_text(source: NoteSource) -> str:
+    """Where the notes were first published, as the review page says it:
+    “Title” on Site by Author, 10 September 2009 (URL); "" without a source."""
+    if not source:
+        return ""
+    # Each piece in the interface's language, in the order English writes them.
+    pieces = [_("“%(title)s”") % {"title": source.title}] if source.title else []
+    if source.site:
+        # Translators: the site a recap was first published on: "on Example Blog".
+        pieces.append(pgettext("recap source", "on %(site)s") % {"site": source.site})
+    if source.author:
+        # Translators: who wrote a recap first published elsewhere: "by Ada".
+        pieces.append(pgettext("recap source", "by %(author)s") % {"author": source.author})
+    text = " ".join(pieces)
+    if source.date:
+        text += ", " + date_format(source.date, pgettext("date format", "j F Y"))
+    if source.url:
+        text += f" ({source.url})"
+    return text
 
 
 def _save(model_admin, request, day):
@@ -310,7 +372,9 @@ def _save(model_admin, request, day):
     except signing.BadSignature:
         payload = None
     if payload is None or payload.get("day") != day.pk:
-        messages.error(request, "That review is out of date or was altered: paste the recap again.")
+        messages.error(
+            request, _("That review is out of date or was altered: paste the recap again.")
+        )
         return redirect(reverse("admin:talks_day_recap", args=[day.pk]))
     program = Program(day)
     review = ReviewForm(request.POST, choices=target_choices(program), parts=payload["parts"])
@@ -339,7 +403,8 @@ def _save(model_admin, request, day):
         except ValidationError as exc:
             review.add_error(None, exc)
         else:
-            messages.success(request, f"Recap imported. {' '.join(summary.lines())}")
+            summary_text = " ".join(summary.lines())
+            messages.success(request, _("Recap imported. %(summary)s") % {"summary": summary_text})
             return redirect(reverse("admin:talks_day_change", args=[day.pk]))
     return _render_review(model_admin, request, day, review, payload, program)
 
@@ -360,7 +425,7 @@ def export_view(model_admin, request, object_id):
     day = _day_or_404(model_admin, request, object_id)
     markdown = export_recap(day)
     if not markdown:
-        messages.warning(request, "The day has no published notes to export.")
+        messages.warning(request, _("The day has no published notes to export."))
         return redirect(reverse("admin:talks_day_change", args=[day.pk]))
     response = HttpResponse(markdown, content_type="text/markdown; charset=utf-8")
     filename = f"{day.conference.slug}-{day.slug}.md"

@@ -28,13 +28,13 @@ import unicodedata
 import weakref
 from dataclasses import dataclass, field
 
-from django.conf.locale import LANG_INFO
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
+from confnotes.i18n import LANGUAGE_TAG, language_name
 from confnotes.markdown import html_to_text
 from confnotes.text import clean_text
 from speakers.models import Speaker, SpeakerAlias
@@ -425,7 +425,6 @@ def on_post_migrate(sender, using="default", **kwargs):
 
 
 _SLUG = re.compile(r"[-\w]{1,200}")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})?")
 
 
 @dataclass(frozen=True)
@@ -451,7 +450,7 @@ class SearchFilters:
             else None,
             kind=kind if kind in Kind.values else "",
             tag=tag if _SLUG.fullmatch(tag) else "",
-            language=language if _LANGUAGE.fullmatch(language) else "",
+            language=language if LANGUAGE_TAG.fullmatch(language) else "",
         )
 
     def as_params(self) -> dict[str, str]:
@@ -843,7 +842,7 @@ def _facets(rows) -> dict[str, list[FacetValue]]:
             FacetValue(str(year), str(year), n) for year, n in sorted(years.items(), reverse=True)
         ],
         "kind": sorted(
-            (FacetValue(kind, labels.get(kind, kind), n) for kind, n in kinds.items()),
+            (FacetValue(kind, str(labels.get(kind, kind)), n) for kind, n in kinds.items()),
             key=lambda f: (-f.count, f.label),
         ),
         "language": sorted(
@@ -851,12 +850,6 @@ def _facets(rows) -> dict[str, list[FacetValue]]:
             key=lambda f: (-f.count, f.label),
         ),
     }
-
-
-def language_name(code: str) -> str:
-    """The English name of a language code as talks store it ("de" → "German"), else the code."""
-    info = LANG_INFO.get(code) or LANG_INFO.get(code.split("-")[0].lower()) or {}
-    return info.get("name", code)
 
 
 # ---------------------------------------------------------------------------

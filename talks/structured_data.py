@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from confnotes.markdown import html_to_text
 from talks.times import conference_zone, talk_start_value, talk_times
@@ -229,7 +230,9 @@ def talk_structured_data(talk, *, absolute, notes=()) -> list[dict]:
                     "@context": SCHEMA_CONTEXT,
                     "@type": "VideoObject",
                     "name": talk.title,
-                    "description": description or f"Video of “{talk.title}” at {conference.name}.",
+                    "description": description
+                    or _("Video of “%(talk)s” at %(conference)s.")
+                    % {"talk": talk.title, "conference": conference.name},
                     "url": talk.video_url,
                     "embedUrl": player_url(talk.video_url),  # the whole recording
                     "hasPart": _clip(talk),

@@ -4,6 +4,8 @@ working, see talks/tags.py) and "Merge tags"."""
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
@@ -16,7 +18,6 @@ from talks.tags import TagMergeError, tags_merge
 if admin.site.is_registered(Tag) and isinstance(admin.site.get_model_admin(Tag), TaggitTagAdmin):
     admin.site.unregister(Tag)
 
-MERGE_HINT = "To fold the two together, select both in the list of tags and use “Merge tags”."
 LISTED_TITLES = 10  # per tag, on the merge page
 
 
@@ -25,8 +26,10 @@ class TagForm(forms.ModelForm):
         model = Tag
         fields = ["name", "slug"]
         help_texts = {
-            "slug": "Part of the URL. Left as it was, it follows a new name; "
-            "the old URL redirects to the new one.",
+            "slug": gettext_lazy(
+                "Part of the URL. Left as it was, it follows a new name; "
+                "the old URL redirects to the new one."
+            ),
         }
 
     def clean_name(self):
@@ -39,15 +42,23 @@ class TagForm(forms.ModelForm):
         renamed = self.instance.pk and name and "name" in self.changed_data
         if renamed and "slug" not in self.changed_data:
             cleaned["slug"] = self.instance.slugify(name)
+        clash_messages = {
+            "name": _(
+                "The tag “%(tag)s” has the name “%(value)s” already. To fold the two "
+                "together, select both in the list of tags and use “Merge tags”."
+            ),
+            "slug": _(
+                "The tag “%(tag)s” has the slug “%(value)s” already. To fold the two "
+                "together, select both in the list of tags and use “Merge tags”."
+            ),
+        }
         for field_name in ("name", "slug"):
             value = cleaned.get(field_name)
             others = Tag.objects.filter(**{field_name: value}).exclude(pk=self.instance.pk)
             clash = others.first() if value else None
             if clash is not None:
-                self.add_error(
-                    field_name,
-                    f"The tag “{clash.name}” has the {field_name} “{value}” already. {MERGE_HINT}",
-                )
+                message = clash_messages[field_name] % {"tag": clash.name, "value": value}
+                self.add_error(field_name, message)
         return cleaned
 
 
@@ -74,18 +85,19 @@ class TagAdmin(MergeAdminMixin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="talks", ordering="talk_total")
+    @admin.display(description=gettext_lazy("talks"), ordering="talk_total")
     def talk_count(self, obj):
         return obj.talk_total
 
-    @admin.display(description="conferences", ordering="conference_total")
+    @admin.display(description=gettext_lazy("conferences"), ordering="conference_total")
     def conference_count(self, obj):
         return obj.conference_total
 
-    @admin.display(description="Old slugs (redirect here)")
+    @admin.display(description=gettext_lazy("Old slugs (redirect here)"))
     def old_slug_list(self, obj):
         slugs = list(obj.old_slugs.values_list("slug", flat=True)) if obj.pk else []
-        return ", ".join(slugs) or "None"
+        # Translators: no old slugs.
+        return ", ".join(slugs) or _("None")
 
     def merge_columns(self, objects) -> list[dict]:
         columns = []

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save, pre_save
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from confnotes.history.versions import record_revision
@@ -36,14 +37,19 @@ class TagMergeSummary:
     old_slugs: list[str] = field(default_factory=list)  # now redirect to the kept tag
 
     def __str__(self) -> str:
-        merged = ", ".join(f"“{name}”" for name in self.merged)
-        return (
-            f"Merged {merged} into “{self.kept.name}”: "
-            f"{self.talks_moved} talk(s) moved, {self.talks_shared} already tagged; "
-            f"{self.conferences_moved} conference(s) moved, "
-            f"{self.conferences_shared} already tagged; "
-            f"old slugs redirecting to it: {', '.join(self.old_slugs)}."
-        )
+        return _(
+            "Merged %(merged)s into “%(kept)s”: %(talks_moved)s talk(s) moved, "
+            "%(talks_shared)s already tagged; %(conferences_moved)s conference(s) moved, "
+            "%(conferences_shared)s already tagged; old slugs redirecting to it: %(slugs)s."
+        ) % {
+            "merged": ", ".join(f"“{name}”" for name in self.merged),
+            "kept": self.kept.name,
+            "talks_moved": self.talks_moved,
+            "talks_shared": self.talks_shared,
+            "conferences_moved": self.conferences_moved,
+            "conferences_shared": self.conferences_shared,
+            "slugs": ", ".join(self.old_slugs),
+        }
 
 
 def tags_merge(*, keep: Tag, others: Iterable[Tag], user=None) -> TagMergeSummary:
@@ -52,13 +58,15 @@ def tags_merge(*, keep: Tag, others: Iterable[Tag], user=None) -> TagMergeSummar
     retagged talks and conferences: taggit's tags keep no history of their own)."""
     other_pks = [other.pk for other in others]
     if not other_pks:
-        raise TagMergeError(f"Name at least one tag to merge into “{keep.name}”.")
+        raise TagMergeError(
+            _("Name at least one tag to merge into “%(tag)s”.") % {"tag": keep.name}
+        )
     if keep.pk in other_pks:
-        raise TagMergeError(f"“{keep.name}” cannot be merged into itself.")
+        raise TagMergeError(_("“%(tag)s” cannot be merged into itself.") % {"tag": keep.name})
     with transaction.atomic():
         tags = Tag.objects.select_for_update().in_bulk([keep.pk, *other_pks])
         if len(tags) != len(set(other_pks)) + 1:
-            raise TagMergeError("Some of these tags no longer exist.")
+            raise TagMergeError(_("Some of these tags no longer exist."))
         keep = tags[keep.pk]
         others = sorted((tags[pk] for pk in set(other_pks)), key=lambda tag: tag.name)
         summary = TagMergeSummary(kept=keep, merged=[other.name for other in others])

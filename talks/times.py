@@ -16,6 +16,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # Dates an import takes: older or later ones are typing errors ("9999-12-31"), and
 # the dates around them must stay computable (a calendar's end is the next day).
@@ -61,7 +62,7 @@ def validate_time_zone(value: str) -> None:
     """A model field validator: an IANA zone name or an offset such as "+01:00"."""
     if value and parse_zone(value) is None:
         raise ValidationError(
-            "%(value)s is neither a time zone name (Europe/Berlin) nor an offset (+01:00).",
+            _("%(value)s is neither a time zone name (Europe/Berlin) nor an offset (+01:00)."),
             params={"value": value},
             code="invalid_time_zone",
         )

@@ -9,6 +9,7 @@
 - Deleting through the admin first stores a version of everything deleted.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,11 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 from reversion import add_to_revision, is_active, set_comment
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -34,6 +37,12 @@ from confnotes.history.versions import (
 )
 
 
+def _record_language():
+    """The language of the comments a revision keeps: the site's own, whoever saves
+    (the history is a record, read alike in every language of the admin)."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 class _Preview(Exception):
     """Ends a restore's preview: its changes are rolled back, its page is shown."""
 
@@ -44,13 +53,14 @@ class _Preview(Exception):
 def revision_label(revision) -> str:
     """“2 Dec 2026, 10:04 by ada”: when a revision was saved, and by whom."""
     when = date_format(localtime(revision.date_created), "DATETIME_FORMAT")
-    return f"{when} by {who(revision)}"
+    # Translators: when a version was saved, and by whom: "2 Dec 2026, 10:04 by ada".
+    return _("%(when)s by %(who)s") % {"when": when, "who": who(revision)}
 
 
 def who(revision) -> str:
     user = revision.user
     if user is None:
-        return "no account (a command)"
+        return _("no account (a command)")
     full_name = user.get_full_name()
     return f"{user.get_username()} ({full_name})" if full_name else user.get_username()
 
@@ -128,7 +138,7 @@ class HistoryAdmin(VersionAdmin):
                 }
             )
         context = {
-            **self._context(request, obj, f"Change history: {obj}"),
+            **self._context(request, obj, _("Change history: %(object)s") % {"object": obj}),
             "rows": rows,
             "compare_url": self._history_url("compare", quote(str(obj.pk))),
             **(extra_context or {}),
@@ -145,10 +155,8 @@ class HistoryAdmin(VersionAdmin):
             wanted = set()
         versions = list(versions_of(self.model, obj.pk).filter(pk__in=wanted))
         if len(wanted) != 2 or len(versions) != 2:
-            messages.error(
-                request,
-                f"Choose two different versions of this {self.opts.verbose_name} to compare.",
-            )
+            message = _("Choose two different versions of this %(name)s to compare.")
+            messages.error(request, message % {"name": self.opts.verbose_name})
             return redirect(history_url)
         before, after = sorted(versions, key=lambda v: (v.revision.date_created, v.pk))
         sides = [
@@ -163,7 +171,7 @@ class HistoryAdmin(VersionAdmin):
         ]
         changes = compare(before, after)
         context = {
-            **self._context(request, obj, f"Compare versions of {obj}"),
+            **self._context(request, obj, _("Compare versions of %(object)s") % {"object": obj}),
             "before": sides[0],
             "after": sides[1],
             "short_changes": [c for c in changes if c.lines is None],
@@ -188,12 +196,13 @@ class HistoryAdmin(VersionAdmin):
         if current is None or not self.has_change_permission(request, current):
             raise PermissionDenied  # checked on the object as it is, not only as restored
         context = {
-            "title": f"Restore {version.object_repr}",
+            "title": _("Restore %(object)s") % {"object": version.object_repr},
             "revert": True,
             "version_label": revision_label(version.revision),
             **(extra_context or {}),
         }
-        comment = f"Restored the version of {revision_label(version.revision)}."
+        with _record_language():
+            comment = f"Restored the version of {revision_label(version.revision)}."
         return self._restore_view(request, version, self.revision_form_template, context, comment)
 
     def recover_view(self, request, version_id, extra_context=None):
@@ -207,12 +216,13 @@ class HistoryAdmin(VersionAdmin):
         if version is None:
             raise Http404("No deleted object has this version.")
         context = {
-            "title": f"Recover {version.object_repr}",
+            "title": _("Recover %(object)s") % {"object": version.object_repr},
             "recover": True,
             "version_label": revision_label(version.revision),
             **(extra_context or {}),
         }
-        comment = f"Recovered, as it was on {revision_label(version.revision)}."
+        with _record_language():
+            comment = f"Recovered, as it was on {revision_label(version.revision)}."
         return self._restore_view(request, version, self.recover_form_template, context, comment)
 
     def changelist_view(self, request, extra_context=None):
@@ -266,15 +276,18 @@ class HistoryAdmin(VersionAdmin):
                 if request.method == "POST" and response.status_code == 302:
                     set_comment(comment)
                     for problem in skipped:
-                        messages.warning(request, f"Not restored: {problem}.")
+                        messages.warning(
+                            request, _("Not restored: %(problem)s.") % {"problem": problem}
+                        )
                 elif response.status_code == 200:
                     response.template_name = template
                     response.render()
                     raise _Preview(response)
                 else:
-                    raise RestoreError(f"“{version.object_repr}” could not be shown.")
+                    message = _("“%(object)s” could not be shown.")
+                    raise RestoreError(message % {"object": version.object_repr})
         except RestoreError as exc:
-            messages.error(request, f"Nothing was restored: {exc}.")
+            messages.error(request, _("Nothing was restored: %(problem)s.") % {"problem": exc})
             return redirect(self._history_url("changelist"))
         except _Preview as preview:
             return preview.response
@@ -300,14 +313,18 @@ class HistoryAdmin(VersionAdmin):
             add_to_revision(obj)
 
     def delete_model(self, request, obj):
-        record_deletion([obj], comment=f"Deleted “{obj}”.", user=request.user)
+        with _record_language():
+            comment = f"Deleted “{obj}”."
+        record_deletion([obj], comment=comment, user=request.user)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic(using=queryset.db):
             objs = list(queryset)
             names = self.opts.verbose_name if len(objs) == 1 else self.opts.verbose_name_plural
-            record_deletion(objs, comment=f"Deleted {len(objs)} {names}.", user=request.user)
+            with _record_language():
+                comment = f"Deleted {len(objs)} {names}."
+            record_deletion(objs, comment=comment, user=request.user)
             super().delete_queryset(request, queryset)
 
     def record_change(self, request, pks, comment: str) -> None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class HistoryConfig(AppConfig):
@@ -6,4 +7,4 @@ class HistoryConfig(AppConfig):
 
     name = "confnotes.history"
     label = "history"
-    verbose_name = "History"
+    verbose_name = gettext_lazy("History")

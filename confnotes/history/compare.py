@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from confnotes.history.versions import followed_versions, follows_of, model_of, shown_fields
 
@@ -131,7 +132,11 @@ class _Names:
                 self.found[(model, obj.pk)] = str(obj)
 
     def get(self, model, pk) -> str:
-        return self.found.get((model, pk), f"{model._meta.verbose_name} #{pk} (deleted since)")
+        if (model, pk) in self.found:
+            return self.found[(model, pk)]
+        # Translators: a row a version points at that is gone: "speaker #12 (deleted since)".
+        message = _("%(model)s #%(pk)s (deleted since)")
+        return message % {"model": model._meta.verbose_name, "pk": pk}
 
 
 def _text(f, value, names: _Names) -> str:
@@ -142,7 +147,7 @@ def _text(f, value, names: _Names) -> str:
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     return str(value)

@@ -31,6 +31,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.encoding import is_protected_type
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 
 BATCH_SIZE = 500
@@ -411,8 +412,9 @@ def _save_version(version):
         if key.many_to_one and target is not None:
             remote = key.related_model._base_manager
             if not remote.filter(pk=target).exists():
+                message = _("“%(object)s”: its %(field)s no longer exists")
                 raise RestoreError(
-                    f"“{version.object_repr}”: its {key.verbose_name} no longer exists"
+                    message % {"object": version.object_repr, "field": key.verbose_name}
                 )
     obj = model._base_manager.filter(pk=version.object_id).first()
     try:
@@ -425,5 +427,6 @@ def _save_version(version):
                     setattr(obj, name, value)
                 obj.save()
     except IntegrityError:
-        raise RestoreError(f"“{version.object_repr}” clashes with a row saved since") from None
+        message = _("“%(object)s” clashes with a row saved since")
+        raise RestoreError(message % {"object": version.object_repr}) from None
     return obj

@@ -6,6 +6,7 @@ import re
 
 from django.utils.dateparse import parse_date, parse_datetime
 
+from confnotes.i18n import LANGUAGE_TAG
 from talks.api.errors import BadParameters
 from talks.api.scopes import DETAIL, FILTERS, PAGING
 from talks.models import Kind
@@ -21,7 +22,6 @@ EXPANDABLE = {
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 _TAG_SLUG = re.compile(r"[^/\x00]{1,100}")
 _YEAR = re.compile(r"[0-9]{4}")
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TEXT = 200
 
@@ -115,7 +115,7 @@ def filter_values(resource: str, query) -> dict:
                 raise BadParameters({name: [f"One of {', '.join(Kind.values)}."]})
             values[name] = raw
         elif name == "language":
-            if not _LANGUAGE.fullmatch(raw) or len(raw) > 20:
+            if not LANGUAGE_TAG.fullmatch(raw) or len(raw) > 20:
                 raise BadParameters({name: ["A language code, e.g. en or pt-BR."]})
             values[name] = raw
         elif name == "updated_since":

@@ -7,49 +7,55 @@ answer of the tests against its schemas, so the two cannot drift apart unnoticed
 
 from functools import cache
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from talks.api.filters import EXPANDABLE, MAX_TEXT
 from talks.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from talks.api.scopes import FILTERS, VERSION
 from talks.models import Kind
 
 # Each list, its detail path and what its filters mean: the schema, the /api/ page
-# and README.md's table say the same.
+# and README.md's table say the same. The meanings are translated on the /api/ page
+# and English in the document (its endpoint answers in English).
 RESOURCES = {
     "conferences": {
         "detail": "/api/v1/conferences/{conference}/",
         "filters": {
-            "year": "the year it started in (2019)",
-            "series": "the series' exact name (DjangoCon US)",
-            "q": "words in the name, any case",
+            "year": _("the year it started in (2019)"),
+            "series": _("the series' exact name (DjangoCon US)"),
+            "q": _("words in the name, any case"),
         },
     },
     "days": {
         "detail": "/api/v1/conferences/{conference}/days/{day}/",
-        "filters": {"conference": "the conference's slug"},
+        "filters": {"conference": _("the conference's slug")},
     },
     "talks": {
         "detail": "/api/v1/conferences/{conference}/talks/{talk}/",
         "filters": {
-            "conference": "the conference's slug",
-            "day": "the day's slug (with conference)",
-            "speaker": "a speaker's slug",
-            "tag": "a tag's slug",
-            "kind": f"one of {', '.join(Kind.values)}",
-            "language": "the language code (en)",
-            "updated_since": "talks saved at or after this ISO 8601 date or date-time",
-            "q": "words in the title, any case",
+            "conference": _("the conference's slug"),
+            "day": _("the day's slug (with conference)"),
+            "speaker": _("a speaker's slug"),
+            "tag": _("a tag's slug"),
+            "kind": format_lazy(_("one of {kinds}"), kinds=", ".join(Kind.values)),
+            "language": _("the language code (en)"),
+            "updated_since": _("talks saved at or after this ISO 8601 date or date-time"),
+            "q": _("words in the title, any case"),
         },
     },
     "speakers": {
         "detail": "/api/v1/speakers/{speaker}/",
-        "filters": {"q": "words in the name, any case"},
+        "filters": {"q": _("words in the name, any case")},
     },
-    "tags": {"detail": "/api/v1/tags/{tag}/", "filters": {"q": "words in the name, any case"}},
+    "tags": {"detail": "/api/v1/tags/{tag}/", "filters": {"q": _("words in the name, any case")}},
     "notes": {
         "detail": "/api/v1/notes/{note}/",
         "filters": {
-            "conference": "notes about the conference, its days or its talks",
-            "updated_since": "notes saved at or after this ISO 8601 date or date-time",
+            "conference": _("notes about the conference, its days or its talks"),
+            "updated_since": _("notes saved at or after this ISO 8601 date or date-time"),
         },
     },
 }
@@ -397,7 +403,7 @@ def _paths() -> dict:
     paths = {}
     for resource, info in RESOURCES.items():
         schema = _SCHEMA_NAMES[resource]
-        filters = [_parameter(name, text) for name, text in info["filters"].items()]
+        filters = [_parameter(name, str(text)) for name, text in info["filters"].items()]
         paths[info["list"]] = {
             "get": {
                 "operationId": f"list_{resource}",
@@ -431,6 +437,12 @@ def _paths() -> dict:
 
 @cache
 def schema_document() -> dict:
+    """The document, in English whoever asks first (it is kept for the process)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _document()
+
+
+def _document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {

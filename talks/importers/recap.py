@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from confnotes.history.versions import record_revision
 from talks.importers.common import ImportFailed
@@ -50,11 +51,17 @@ class RecapSummary:
         return self.talk_notes + self.day_notes + self.conference_notes
 
     def lines(self) -> list[str]:
-        return [
-            f"Draft notes created: {self.created} ({self.talk_notes} on talks, "
-            f"{self.day_notes} on the day, {self.conference_notes} on the conference).",
-            *([f"Parts dropped: {self.dropped}."] if self.dropped else []),
-        ]
+        created = _(
+            "Draft notes created: %(created)s (%(talks)s on talks, %(days)s on the day, "
+            "%(conferences)s on the conference)."
+        ) % {
+            "created": self.created,
+            "talks": self.talk_notes,
+            "days": self.day_notes,
+            "conferences": self.conference_notes,
+        }
+        dropped = _("Parts dropped: %(dropped)s.") % {"dropped": self.dropped}
+        return [created, *([dropped] if self.dropped else [])]
 
 
 def day_by_path(path: str) -> Day:

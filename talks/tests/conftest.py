@@ -82,9 +82,14 @@ def open_page(browser, live_server):
     contexts = []
     base = live_server.url
 
-    def make(*, color_scheme="light", viewport=DESKTOP):
+    def make(*, color_scheme="light", viewport=DESKTOP, locale="en-US"):
+        # `locale` is the browser's language: its Accept-Language header.
         context = browser.new_context(
-            base_url=base, color_scheme=color_scheme, viewport=viewport, reduced_motion="reduce"
+            base_url=base,
+            color_scheme=color_scheme,
+            viewport=viewport,
+            reduced_motion="reduce",
+            locale=locale,
         )
         context.set_default_timeout(15_000)
         context.route(

@@ -1,8 +1,10 @@
 """Every page kind in a real browser: axe-core finds no WCAG 2.2 A/AA violation in
-either color scheme, the keyboard reaches every link, and screenshots are kept.
+either color scheme and any language of the interface, the keyboard reaches every
+link, and screenshots are kept.
 """
 
 import pytest
+from django.conf import settings
 
 from talks.tests.browser import (
     DESKTOP,
@@ -17,11 +19,14 @@ from talks.tests.site_sample import make_sample_site
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_every_page_kind_has_no_wcag_violations_and_is_screenshot(open_page, live_server, scheme):
+def test_every_page_kind_has_no_wcag_violations_and_is_screenshot(
+    open_page, live_server, scheme, language
+):
     site = make_sample_site()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    recorder = open_page(color_scheme=scheme, viewport=DESKTOP)
+    recorder = open_page(color_scheme=scheme, viewport=DESKTOP, locale=language)
     page = recorder.page
     require_axe()
 
@@ -29,15 +34,17 @@ def test_every_page_kind_has_no_wcag_violations_and_is_screenshot(open_page, liv
     for kind, path in site.pages.items():
         response = page.goto(path)
         assert response.status == (404 if kind == "not-found" else 200), path
+        assert page.locator("html").get_attribute("lang") == language
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
             scheme == "dark"
         )
         violations = axe_violations(page)
         if violations:
             problems[f"{kind} {path}"] = violations
-        page.screenshot(path=SCREENSHOTS / f"{kind}-desktop-{scheme}.png", full_page=True)
+        name = f"{kind}-{language}" if language != settings.LANGUAGE_CODE else kind
+        page.screenshot(path=SCREENSHOTS / f"{name}-desktop-{scheme}.png", full_page=True)
         page.set_viewport_size(PHONE)
-        page.screenshot(path=SCREENSHOTS / f"{kind}-phone-{scheme}.png", full_page=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}-phone-{scheme}.png", full_page=True)
         page.set_viewport_size(DESKTOP)
 
     assert problems == {}

@@ -1,9 +1,11 @@
-"""Every page kind is valid HTML by the Nu Html Checker (vnu.jar, run offline with Java)."""
+"""Every page kind, in every language of the interface, is valid HTML by the Nu Html
+Checker (vnu.jar, run offline with Java)."""
 
 import json
 import subprocess
 
 import pytest
+from django.conf import settings
 
 from talks.tests.browser import VNU_JAR, require_vnu
 from talks.tests.site_sample import make_sample_site
@@ -43,13 +45,15 @@ def test_every_page_kind_is_valid_html(client, admin_client, tmp_path):
     site.second_day.published = False
     site.second_day.save()
     files = []
-    for kind, path in site.pages.items():
-        response = client.get(path)
-        assert response.status_code == (404 if kind == "not-found" else 200), path
-        assert response["Content-Type"].startswith("text/html")
-        target = tmp_path / f"{kind}.html"
-        target.write_bytes(response.content)
-        files.append(target)
+    for language, _name in settings.LANGUAGES:
+        for kind, path in site.pages.items():
+            response = client.get(path, headers={"accept-language": language})
+            assert response.status_code == (404 if kind == "not-found" else 200), path
+            assert response["Content-Type"].startswith("text/html")
+            assert f'<html lang="{language}">' in response.content.decode()
+            target = tmp_path / f"{kind}-{language}.html"
+            target.write_bytes(response.content)
+            files.append(target)
     # Staff see drafts with a badge: that markup is checked too.
     staff_day = admin_client.get(site.second_day.get_absolute_url())
     assert b"Draft" in staff_day.content

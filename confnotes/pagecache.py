@@ -43,12 +43,12 @@ _UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/", "/favicon.ic
 @memoize
 def _entries_prefix() -> str:
     """The prefix of pages and fragments: PREFIX and a digest of what renders them (the
-    templates, static files and Python code of this deploy). Entries outlive a deploy
+    templates, static files, translations and Python code of this deploy). Entries outlive a deploy
     in a shared cache; a deploy that changes how a page looks reads none of the old
     ones. Scope versions keep the plain PREFIX: an edit on a server still running the
     last deploy expires every deploy's pages."""
     digest = hashlib.sha256()
-    for folder in ("templates", "static", "confnotes", "speakers", "talks"):
+    for folder in ("templates", "static", "locale", "confnotes", "speakers", "talks"):
         for path in sorted((settings.BASE_DIR / folder).rglob("*")):
             if path.is_file() and path.suffix != ".pyc" and "tests" not in path.parts:
                 digest.update(str(path.relative_to(settings.BASE_DIR)).encode() + b"\0")

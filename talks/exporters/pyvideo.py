@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from django.db.models import Prefetch
+from django.utils import translation
 
 from confnotes.slugs import ascii_slug
 from speakers.models import normalize_name
@@ -239,7 +240,8 @@ def _related_item(url: str, kind: str, title: str):
     """A related URL whose label imports back to the same kind and title."""
     if related_kind(url, title) == (kind, title):
         return {"label": title, "url": url} if title else url
-    label = str(LinkKind(kind).label)
+    with translation.override(None):  # the file's words are English, whoever exports
+        label = str(LinkKind(kind).label)
     return {"label": f"{label}: {title}" if title else label, "url": url}
 
 

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import translation
 from django.utils.encoding import iri_to_uri
 
 from confnotes.slugs import ascii_slug
@@ -378,7 +379,8 @@ def _event(context: _Context, talk: Talk, day, info: dict) -> dict:
     if source_type and kind_for_type(source_type) == talk.kind:
         event_type = source_type
     else:
-        event_type = talk.get_kind_display()
+        with translation.override(None):  # the schedule's words are English
+            event_type = talk.get_kind_display()
     abstract, description = kept.get("abstract") or "", kept.get("description") or ""
     if combined_abstract(abstract, description) != talk.abstract:  # Edited here since.
         abstract, description = talk.abstract, ""

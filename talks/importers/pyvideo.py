@@ -39,7 +39,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from taggit.models import Tag
 
@@ -357,7 +357,8 @@ _LABEL_KINDS = (
     (("schedule", "webpage", "web page", "talk page", "talk url", "announcement", "abstract"),
      LinkKind.WEBPAGE),
 )  # fmt: skip
-_KIND_LABELS = {str(label).casefold(): kind for kind, label in LinkKind.choices}
+with translation.override(None):  # as the exporter writes them: in English
+    _KIND_LABELS = {str(label).casefold(): kind for kind, label in LinkKind.choices}
 
 
 def related_kind(url: str, label: str) -> tuple[str, str]:

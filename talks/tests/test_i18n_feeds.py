@@ -194,3 +194,15 @@ def test_search_facets_are_named_in_german(client, committed):
     # The talk's language, named in German (the language switcher names it so too).
     assert '<a href="?q=python&amp;language=de">Deutsch</a>' in html
     assert ">Language<" not in html
+
+
+def test_exports_write_english_words_whatever_the_language_active():
+    from django.utils import translation
+
+    from talks.exporters.pyvideo import _related_item
+    from talks.importers.pyvideo import related_kind
+
+    with translation.override("de"):
+        item = _related_item("https://example.org/post", "blog", "How it went")
+    assert item == {"label": "Blog post: How it went", "url": "https://example.org/post"}
+    assert related_kind(item["url"], item["label"]) == ("blog", "How it went")

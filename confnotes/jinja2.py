@@ -93,7 +93,8 @@ def content_lang(code: str) -> str:
     interface's language; "" otherwise. Content of no known language is the archive's
     own: English (settings.LANGUAGE_CODE)."""
     code = code or settings.LANGUAGE_CODE
-    if code.split("-")[0] == get_language().split("-")[0] or not LANGUAGE_TAG.fullmatch(code):
+    same = code.split("-")[0].lower() == get_language().split("-")[0]
+    if same or not LANGUAGE_TAG.fullmatch(code):
         return ""
     return Markup(f' lang="{code}"')
 

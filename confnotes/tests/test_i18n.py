@@ -174,3 +174,21 @@ def test_content_languages_are_named_in_the_interfaces_language():
     with translation.override("de"):
         assert language_name("de") == "Deutsch"
         assert language_name("es") == "Spanisch"
+
+
+@pytest.mark.parametrize(
+    ("interface", "content", "attribute"),
+    [
+        ("de", "", ' lang="en"'),  # no language given: the archive's own, English
+        ("de", "DE", ""),
+        ("de", "de-AT", ""),
+        ("en", "pt-BR", ' lang="pt-BR"'),
+        ("en", "en-GB", ""),
+        ("en", "Portuguese", ""),  # not a language tag: nothing rather than a wrong one
+    ],
+)
+def test_content_says_its_language_only_where_it_differs(interface, content, attribute):
+    from confnotes.jinja2 import content_lang
+
+    with translation.override(interface):
+        assert str(content_lang(content)) == attribute

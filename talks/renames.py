@@ -19,33 +19,30 @@ from talks.models import (
 
 def conference(slug: str, *, staff: bool = False):
     """The conference that was at `slug`, or None."""
-    olds = ConferenceOldSlug.objects.select_related("conference").filter(slug=slug)
-    if not staff:
-        olds = olds.filter(ConferenceQuerySet.public_rule("conference__"))
-    old = olds.first()
-    return old.conference if old else None
+    olds = ConferenceOldSlug.objects.filter(slug=slug)
+    return _current(olds, "conference", ConferenceQuerySet.public_rule, staff=staff)
 
 
 def day(conference_slug: str, slug: str, *, staff: bool = False):
     """The day of the conference at `conference_slug` that was at `slug`, or None."""
-    olds = DayOldSlug.objects.select_related("day__conference").filter(
-        day__conference__slug=conference_slug, slug=slug
-    )
-    if not staff:
-        olds = olds.filter(DayQuerySet.public_rule("day__"))
-    old = olds.first()
-    return old.day if old else None
+    olds = DayOldSlug.objects.filter(day__conference__slug=conference_slug, slug=slug)
+    return _current(olds, "day", DayQuerySet.public_rule, staff=staff)
 
 
 def talk(conference_slug: str, slug: str, *, staff: bool = False):
     """The talk of the conference at `conference_slug` that was at `slug`, or None."""
-    olds = TalkOldSlug.objects.select_related("talk__conference").filter(
-        talk__conference__slug=conference_slug, slug=slug
-    )
+    olds = TalkOldSlug.objects.filter(talk__conference__slug=conference_slug, slug=slug)
+    return _current(olds, "talk", TalkQuerySet.public_rule, staff=staff)
+
+
+def _current(olds, relation: str, public_rule, *, staff: bool):
+    """The `relation` (with its conference) of the first of `olds`; the public's only
+    when it is public."""
+    olds = olds.select_related(relation if relation == "conference" else f"{relation}__conference")
     if not staff:
-        olds = olds.filter(TalkQuerySet.public_rule("talk__"))
+        olds = olds.filter(public_rule(f"{relation}__"))
     old = olds.first()
-    return old.talk if old else None
+    return getattr(old, relation) if old else None
 
 
 def speaker(slug: str):

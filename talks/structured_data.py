@@ -26,7 +26,7 @@ MAX_CONFERENCE_PERFORMERS = 100
 
 # The same escapes as django.utils.html.json_script: "<", ">" and "&" never
 # appear literally, so neither "</script>" nor "<!--" can end the data block.
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+_JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
 _MASTODON_HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
 _PLAIN_HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)$")
 
@@ -34,10 +34,14 @@ _PLAIN_HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)$")
 def json_ld_script(data: dict) -> SafeString:
     """A `<script type="application/ld+json">` element holding `data`, safely escaped."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    # Every character that could end the element is escaped above the JSON level.
+    # Every character that could end the element is escaped above the JSON level: by
+    # str.replace, since str.translate is about 100 times slower on text that is not
+    # ASCII only (2.5 ms for a day page's data).
+    for character, escape in _JSON_SCRIPT_ESCAPES:
+        text = text.replace(character, escape)
     return format_html(
         '<script type="application/ld+json">{}</script>',
-        mark_safe(text.translate(_JSON_SCRIPT_ESCAPES)),
+        mark_safe(text),
     )
 
 

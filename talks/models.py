@@ -1,4 +1,5 @@
 import uuid
+from functools import cache
 from operator import attrgetter
 from urllib.parse import urlsplit
 
@@ -864,31 +865,39 @@ _ROW, _FIELD = "\x1e", "\x1f"
 _UNREAD = object()
 
 
+@cache
+def _bylines() -> Subquery:
+    """A note's authors as one string, "position, id, slug, name" each. Built once: an
+    expression is copied when a query uses it, and building this one costs about as
+    much as compiling it."""
+    bylines = (
+        NoteAuthor.objects.filter(note=OuterRef("pk"))
+        .values("note")
+        .annotate(
+            data=StringAgg(
+                Concat(
+                    Cast("position", models.CharField()),
+                    Value(_FIELD),
+                    Cast("author_id", models.CharField()),
+                    Value(_FIELD),
+                    "author__slug",
+                    Value(_FIELD),
+                    "author__name",
+                    output_field=models.CharField(),
+                ),
+                delimiter=Value(_ROW),
+            )
+        )
+        .values("data")
+    )
+    return Subquery(bylines)
+
+
 class NoteQuerySet(PublicQuerySet):
     def with_authors(self):
         """The notes with their authors (see `Note.author_list`), read in the same query:
         the pages that print bylines stay within their query budget."""
-        bylines = (
-            NoteAuthor.objects.filter(note=OuterRef("pk"))
-            .values("note")
-            .annotate(
-                data=StringAgg(
-                    Concat(
-                        Cast("position", models.CharField()),
-                        Value(_FIELD),
-                        Cast("author_id", models.CharField()),
-                        Value(_FIELD),
-                        "author__slug",
-                        Value(_FIELD),
-                        "author__name",
-                        output_field=models.CharField(),
-                    ),
-                    delimiter=Value(_ROW),
-                )
-            )
-            .values("data")
-        )
-        return self.annotate(byline_data=Subquery(bylines))
+        return self.annotate(byline_data=_bylines())
 
     @staticmethod
     def public_rule(path: str = "") -> Q:
@@ -1167,8 +1176,10 @@ class LinkCheck(models.Model):
         return self.consecutive_failures == 0
 
 
-def broken_since(field: str):
-    """When the URL in `field` of the outer row started failing, if it is broken (else NULL)."""
+@cache
+def broken_since(field: str) -> models.Subquery:
+    """When the URL in `field` of the outer row started failing, if it is broken (else NULL).
+    Built once per field, as `_bylines()` is."""
     return models.Subquery(
         LinkCheck.objects.filter(url=models.OuterRef(field), broken=True).values("failing_since")[
             :1

@@ -90,7 +90,7 @@ def page_scopes(request) -> list[str] | None:
     elif first.startswith("sitemap"):
         scopes = ["sitemap"]
     else:
-        scopes = [f"conference:{first}"]
+        scopes = [conference_scope(first)]
     if request.META.get("QUERY_STRING"):
         query = request.GET
         read = _SEARCH_PARAMETERS if scopes == ["search"] else _LIST_PARAMETERS
@@ -99,6 +99,11 @@ def page_scopes(request) -> list[str] | None:
         if "page" in query and not _PAGE_NUMBER.fullmatch(query["page"]):
             return None
     return scopes
+
+
+def conference_scope(slug: str) -> str:
+    """The scope of a conference's own pages: the conference, its days, talks, calendars."""
+    return f"conference:{slug}"
 
 
 def talk_scopes(talk_ids) -> set[str]:
@@ -110,7 +115,7 @@ def talk_scopes(talk_ids) -> set[str]:
         "slug", flat=True
     )
     return (
-        {scope for pk, slug in talks for scope in (f"talk:{pk}", f"conference:{slug}")}
+        {scope for pk, slug in talks for scope in (f"talk:{pk}", conference_scope(slug))}
         | {f"speaker:{slug}" for slug in speakers}
         | {f"tag:{slug}" for slug in tags}
     )
@@ -123,7 +128,7 @@ def related_scopes(talk_ids=(), *, tag_ids=()) -> set[str]:
     tags = TaggedTalk.objects.filter(content_object__in=talk_ids).values("tag")
     sharing = Q(talks__tagged_items__tag__in=tags) | Q(talks__tagged_items__tag__in=tag_ids)
     slugs = Conference.objects.filter(sharing).values_list("slug", flat=True).distinct()
-    return {f"conference:{slug}" for slug in slugs}
+    return {conference_scope(slug) for slug in slugs}
 
 
 def talk_row_scopes(talk) -> list[str]:
@@ -134,7 +139,7 @@ def talk_row_scopes(talk) -> list[str]:
 
 def conference_scopes(conference_ids) -> set[str]:
     slugs = Conference.objects.filter(pk__in=conference_ids).values_list("slug", flat=True)
-    return {f"conference:{slug}" for slug in slugs}
+    return {conference_scope(slug) for slug in slugs}
 
 
 def note_changed(sender, instance, **kwargs) -> None:

@@ -21,7 +21,7 @@ from taggit.models import Tag
 from confnotes.pagecache import remember, remember_many
 from confnotes.slugs import ascii_slug
 from speakers.models import Speaker, SpeakerAlias
-from talks.freshness import LISTED_SPEAKERS, talk_row_scopes
+from talks.freshness import LISTED_SPEAKERS, conference_scope, talk_row_scopes
 from talks.models import (
     TALK_DEFERRED,
     Author,
@@ -325,8 +325,13 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         items = remember_many(
             talks, name=lambda talk: f"day-item:{talk.pk}", scopes=talk_row_scopes, compute=items_of
         )
-    if day_notes is None:  # every item came from the cache
-        day_notes = _about(notes.filter(day=current), day=current)
+    if day_notes is None:  # every item came from the cache: the day's notes too
+        day_notes = remember(
+            f"day-notes:{current.pk}",
+            [conference_scope(conference_slug)],  # a day note's edit expires it
+            lambda: list(notes.filter(day=current)),
+        )
+        day_notes = _about(day_notes, day=current)
     # Runs of items as the page prints them: a noted item alone, items without notes
     # together as one list of lines.
     program = []

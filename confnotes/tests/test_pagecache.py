@@ -187,6 +187,30 @@ def test_a_page_rebuilt_from_cached_rows_is_the_page_rendered_whole(
     assert rebuilt.content == whole.content
 
 
+def test_a_day_s_own_notes_are_kept_until_a_change_to_its_conference(
+    client, django_assert_num_queries
+):
+    day = make_full_day(2)
+    day_note = make_note(day=day, body="Lunch on the terrace")
+    url = day.get_absolute_url()
+    client.get(url)  # every row rendered and kept
+    client.get(f"{url}?other=1")  # rows from the cache; the day's own notes read and kept
+
+    # An address the page cache never stores: only the day and its talks are read.
+    with django_assert_num_queries(2):
+        rebuilt = client.get(f"{url}?other=2")
+    assert "Lunch on the terrace" in rebuilt.content.decode()
+
+    day_note.body = "Lunch in the hall"
+    day_note.save()
+    html = client.get(f"{url}?other=3").content.decode()
+    assert "Lunch in the hall" in html and "Lunch on the terrace" not in html
+
+    day_note.published = False
+    day_note.save()
+    assert "Lunch in the hall" not in client.get(f"{url}?other=4").content.decode()
+
+
 def test_a_note_saved_re_renders_its_talk_s_row_only(client):
     day = make_full_day(2)
     first, second = day.talks.order_by("position")

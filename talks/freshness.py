@@ -143,13 +143,17 @@ def conference_scopes(conference_ids) -> set[str]:
 
 
 def note_changed(sender, instance, **kwargs) -> None:
-    # The talk it was loaded with too: a note moved leaves that talk's row and pages.
-    talks = {instance.talk_id, getattr(instance, "_loaded_talk_id", None)} - {None}
-    scopes = talk_scopes(list(talks)) if talks else set()
-    if instance.day_id:
-        scopes |= conference_scopes(Day.objects.filter(pk=instance.day_id).values("conference"))
-    if instance.conference_id:
-        scopes |= conference_scopes([instance.conference_id])
+    # The subject it was loaded with too: a note moved leaves that talk's row and the
+    # pages of that talk, day or conference.
+    def subjects(name: str) -> list:
+        return list({getattr(instance, name), getattr(instance, f"_loaded_{name}", None)} - {None})
+
+    talks, days, conferences = subjects("talk_id"), subjects("day_id"), subjects("conference_id")
+    scopes = talk_scopes(talks) if talks else set()
+    if days:
+        scopes |= conference_scopes(Day.objects.filter(pk__in=days).values("conference"))
+    if conferences:
+        scopes |= conference_scopes(conferences)
     authors = Author.objects.filter(note_authors__note=instance.pk).values_list("slug", flat=True)
     scopes |= {f"author:{slug}" for slug in authors}
     expire(scopes | set(NOTE_LISTS))

@@ -1065,9 +1065,10 @@ class Note(MarkdownMixin, models.Model):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
-        instance._loaded_talk_id = instance.__dict__.get(
-            "talk_id"
-        )  # the search index follows moves
+        # The subject it was loaded with: the search index and the page cache follow moves.
+        instance._loaded_talk_id = instance.__dict__.get("talk_id")
+        instance._loaded_day_id = instance.__dict__.get("day_id")
+        instance._loaded_conference_id = instance.__dict__.get("conference_id")
         return instance
 
     def save(self, *args, **kwargs):

@@ -260,6 +260,24 @@ def test_a_note_moved_to_another_talk_leaves_the_first_talk_s_pages(client):
     assert "Notes that belong elsewhere" in client.get(second.get_absolute_url()).content.decode()
 
 
+@pytest.mark.parametrize("moved_to", ["day", "conference"])
+def test_a_day_note_moved_to_another_conference_leaves_the_first_day_s_page(client, moved_to):
+    day, elsewhere = make_day(), make_day()
+    make_talk(day)
+    note = make_note(day=day, body="Notes that belong elsewhere")
+    url = day.get_absolute_url()
+    assert "Notes that belong elsewhere" in client.get(url).content.decode()
+    client.get(f"{url}?other=1")  # the day's own notes kept apart from its items
+
+    note = Note.objects.get(pk=note.pk)  # as the admin loads it
+    note.day = None
+    setattr(note, moved_to, elsewhere if moved_to == "day" else elsewhere.conference)
+    note.save()
+
+    assert "Notes that belong elsewhere" not in client.get(url).content.decode()
+    assert "Notes that belong elsewhere" not in client.get(f"{url}?other=2").content.decode()
+
+
 def test_versions_move_again_when_the_edit_commits(django_capture_on_commit_callbacks):
     """A reader between the edit and its commit reads the old rows: what it stores under
     the first new version must not be served once the edit is committed."""

@@ -45,8 +45,8 @@ def _entries_prefix() -> str:
     """The prefix of pages and fragments: PREFIX and a digest of what renders them (the
     templates, static files, translations and Python code of this deploy). Entries
     outlive a deploy in a shared cache; a deploy that changes how a page looks reads
-    none of the old ones. Scope versions keep the plain PREFIX: an edit on a server still running the
-    last deploy expires every deploy's pages."""
+    none of the old ones. Scope versions keep the plain PREFIX: an edit on a server
+    still running the last deploy expires every deploy's pages."""
     digest = hashlib.sha256()
     for folder in ("templates", "static", "locale", "confnotes", "speakers", "talks"):
         for path in sorted((settings.BASE_DIR / folder).rglob("*")):

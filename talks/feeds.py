@@ -36,7 +36,6 @@ from talks.structured_data import plain_text
 
 FEED_SIZE = 30
 
-
 # Characters XML 1.0 cannot carry at all: imported names and titles may hold them.
 _XML_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
 
@@ -97,7 +96,7 @@ class NotesFeed(Feed):
     def items(self, obj=None):
         return (
             self.notes(obj)
-            .select_related("talk__conference", "talk__day", "day__conference", "conference")
+            .with_subjects("body_html", "source_url")
             .prefetch_related(tags_prefetch("talk__"))
             .with_authors()
             .order_by("-published_at", "-pk")[:FEED_SIZE]

@@ -894,6 +894,21 @@ def _bylines() -> Subquery:
 
 
 class NoteQuerySet(PublicQuerySet):
+    def with_subjects(self, *fields):
+        """The notes as a list of notes prints them: with the talk, day or conference each
+        is about and its conference, read in the same query, as far as the
+        `note_subject` macro and a feed entry's title and link need them. Of the note
+        itself, its key, subject and dates, and `fields`. The rest of those rows (an
+        abstract, a recap) is other pages' text and costs the query its time."""
+        return self.select_related("talk__conference", "day__conference", "conference").only(
+            *("uid", "talk", "day", "conference", "published_at", "created", "updated"),
+            *("talk__title", "talk__slug", "talk__conference__name", "talk__conference__slug"),
+            *("day__date", "day__position", "day__title", "day__slug"),
+            *("day__conference__name", "day__conference__slug"),
+            *("conference__name", "conference__slug"),
+            *fields,
+        )
+
     def with_authors(self):
         """The notes with their authors (see `Note.author_list`), read in the same query:
         the pages that print bylines stay within their query budget."""

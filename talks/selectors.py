@@ -128,7 +128,7 @@ def tag_counts(talks) -> list[tuple[Tag, int]]:
 def home_page() -> dict:
     notes = (
         Note.objects.published()
-        .select_related("talk__conference", "talk__day", "day__conference", "conference")
+        .with_subjects()
         .with_authors()
         .order_by("-published_at", "-pk")[:10]
     )
@@ -480,10 +480,7 @@ def author_page(slug: str, number) -> dict | None:
         [pk for pk, _conference in keys],
         number,
         LIST_PAGE_SIZE,
-        Note.objects.select_related("talk__conference", "day__conference", "conference")
-        .with_authors()
-        .defer("body", "body_html")
-        .in_bulk,
+        Note.objects.with_subjects().with_authors().in_bulk,
     )
     return {
         "author": author,

@@ -212,11 +212,17 @@ def test_the_author_page_runs_a_constant_number_of_queries(client, django_assert
     day = make_day()
     for n in range(size):
         make_note(talk=make_talk(day), authors=["Steady Writer", f"Guest {n}"])
+    # A note about a day and one about a conference: each prints its own subject.
+    make_note(day=day, authors=["Steady Writer", "Day Guest"])
+    make_note(conference=day.conference, authors=["Steady Writer", "Conference Guest"])
     url = Author.objects.get(name="Steady Writer").get_absolute_url()
 
     with django_assert_num_queries(3):  # the author, the notes' keys, the page's notes
         response = client.get(url)
-    assert response.content.decode().count('rel="author"') == 2 * size
+    html = response.content.decode()
+    assert html.count('rel="author"') == 2 * (size + 2)
+    assert f'href="{day.get_absolute_url()}">{day.conference.name}, {day.label}</a>' in html
+    assert f'href="{day.conference.get_absolute_url()}">{day.conference.name}</a>' in html
 
 
 def test_the_author_page_of_an_unknown_author_or_one_with_only_drafts_is_404(client):

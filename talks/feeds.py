@@ -36,6 +36,7 @@ from talks.structured_data import plain_text
 
 FEED_SIZE = 30
 
+
 # Characters XML 1.0 cannot carry at all: imported names and titles may hold them.
 _XML_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
 

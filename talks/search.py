@@ -766,9 +766,10 @@ def search_talks(
     """Published talks matching every word of `query`, best first, with facets and excerpts.
 
     Runs a fixed number of queries whatever the size of the archive: the results (one
-    query on PostgreSQL, three on SQLite), the page's excerpts, its talks and their
-    speakers; one when nothing matches, none for an empty query. A page past the last
-    gives no hits.
+    query on PostgreSQL, three on SQLite), the page's excerpts and its talks; one when
+    nothing matches, none for an empty query. A page past the last gives no hits. The
+    talks come without their speakers: the search page prints them from rows kept in
+    the cache (`selectors.search_page`).
     """
     filters = filters or SearchFilters()
     query = clean_text(query)
@@ -800,7 +801,7 @@ def search_talks(
             talk_id: backend.excerpts(abstract, notes)
             for talk_id, abstract, notes in cursor.fetchall()
         }
-    talks = Talk.objects.published().for_list().with_speakers().in_bulk(ids)
+    talks = Talk.objects.published().for_list().in_bulk(ids)
     for talk in (talks[talk_id] for talk_id in ids if talk_id in talks):
         abstract, notes = excerpts.get(talk.pk, ("", ""))
         snippet, source = _pick_excerpt(abstract or "", notes or "")

@@ -38,6 +38,7 @@ from talks.models import (
     tags_prefetch,
     talk_counts,
 )
+from talks.search import search_talks
 
 LIST_PAGE_SIZE = 50
 SPEAKER_PAGE_SIZE = 100
@@ -76,22 +77,23 @@ def _page_of(ids, number, per_page: int, fetch):
 
 
 def with_rows(talks, *, show_conference: bool = False) -> list:
-    """`talks`, each with `row`: what the talk_row macro prints of it, kept in the cache
-    per talk until the talk's scope expires; speakers are fetched for the others only."""
+    """`talks`, each with `row_lines`: what the talk_row macro prints of it (its
+    `talk_row_lines`), kept in the cache per talk until the talk's scope expires;
+    speakers are fetched for the others only."""
 
     def rows_of(missing: list) -> list:
         prefetch_related_objects(missing, speakers_prefetch())  # none again if prefetched
-        talk_row = template_macros().talk_row
-        return [talk_row(talk, show_conference=show_conference) for talk in missing]
+        talk_row_lines = template_macros().talk_row_lines
+        return [talk_row_lines(talk, show_conference=show_conference) for talk in missing]
 
     rows = remember_many(
         talks,
-        name=lambda talk: f"talk-row:{int(show_conference)}:{talk.pk}",
+        name=lambda talk: f"talk-lines:{int(show_conference)}:{talk.pk}",
         scopes=talk_row_scopes,
         compute=rows_of,
     )
     for talk, row in zip(talks, rows, strict=True):
-        talk.row = Markup(row)  # our own rendered HTML
+        talk.row_lines = Markup(row)  # our own rendered HTML
     return talks
 
 
@@ -401,6 +403,13 @@ def _related_talks(talk, *, staff: bool) -> list:
         .order_by("-shared", "-conference__start_date", "title")
     )
     return list(related[:6])
+
+
+def search_page(query: str, filters, number: int):
+    """The results of `query` (talks/search.py), each hit's talk with its row."""
+    results = search_talks(query, filters=filters, page=number)
+    with_rows([hit.talk for hit in results.hits], show_conference=True)
+    return results
 
 
 # ---------------------------------------------------------------------------

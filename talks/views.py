@@ -15,7 +15,7 @@ from confnotes.paths import slug_path
 from confnotes.text import clean_text
 from talks import renames, selectors
 from talks.models import Conference
-from talks.search import QUERY_MAX_CHARS, SearchFilters, search_talks
+from talks.search import QUERY_MAX_CHARS, SearchFilters
 
 
 def _is_staff(request) -> bool:
@@ -149,7 +149,7 @@ def search(request):
         raise Http404("No such page.") from None
     if number < 1:
         raise Http404("No such page.")
-    results = search_talks(query, filters=filters, page=number)
+    results = selectors.search_page(query, filters, number)
     if number > 1 and number > results.num_pages:
         raise Http404("No such page.")
     base = {"q": query, **filters.as_params()}

@@ -481,6 +481,28 @@ def test_search_query_count_constant(client, django_assert_num_queries, committe
     assert html.count("<mark>") >= 3 * size
 
 
+def test_search_prints_the_rows_the_cache_keeps_until_their_talk_changes(
+    client, django_assert_num_queries, committed
+):
+    with committed():
+        _archive(2)
+    client.get("/search/", {"q": "pelican"})  # renders the six rows, and keeps them
+
+    # Another page of results with the same talks: their rows come from the cache, so
+    # their speakers are not read again.
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 5):
+        response = client.get("/search/", {"q": "pelican", "tag": "birds"})
+    assert response.content.decode().count('class="talk-row"') == 6
+
+    speaker = Talk.objects.get(title="Pelican talk 1-2").speakers.first()
+    speaker.name = "Renamed Ornithologist"
+    with committed():
+        speaker.save()
+
+    html = client.get("/search/", {"q": "pelican", "tag": "birds"}).content.decode()
+    assert html.count("Renamed Ornithologist") == 1
+
+
 @pytest.mark.parametrize("size", [1, 4])
 def test_search_without_matches_query_count_constant(
     client, django_assert_num_queries, committed, size

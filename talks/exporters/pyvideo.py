@@ -24,7 +24,7 @@ from talks.importers.pyvideo import (
     related_kind,
     talk_data,
 )
-from talks.models import Conference, Kind, Link, LinkKind, Talk, TalkSpeaker
+from talks.models import Conference, Kind, Link, LinkKind, Talk, TalkSpeaker, tags_prefetch
 from talks.video import url_with_offset
 
 _SAFE_NAME = re.compile(r"[^/\\\x00]+\.json")
@@ -55,14 +55,19 @@ def export_pyvideo(conference: Conference, outdir, *, stdout=None) -> Path:
         Talk.objects.filter(conference=conference)
         .select_related("day")
         .prefetch_related(
+            # As lists (to_attr): a related manager per talk and speaker costs more than
+            # the rows it would hold.
             Prefetch(
                 "talk_speakers",
                 queryset=TalkSpeaker.objects.select_related("speaker").prefetch_related(
-                    "speaker__aliases"
+                    Prefetch("speaker__aliases", to_attr="alias_list")
                 ),
+                to_attr="byline_list",
             ),
-            Prefetch("links", queryset=Link.objects.order_by("position", "pk")),
-            "tags",
+            Prefetch(
+                "links", queryset=Link.objects.order_by("position", "pk"), to_attr="link_list"
+            ),
+            tags_prefetch(),
         )
         .order_by("day__date", "position", "pk")
     )
@@ -160,7 +165,7 @@ def video_record(talk: Talk) -> dict:
         # The talk's start and end travel in its video's link: pyvideo has no other place.
         mine = [{"type": _video_type(talk.video_url), "url": url_with_offset(*video)}]
         record["videos"] = (mine if talk.video_url else []) + others
-    links = [(link.url, link.kind, link.title) for link in talk.links.all()]
+    links = [(link.url, link.kind, link.title) for link in talk.link_list]
     # The slides may be a link of the talk too: the first slides link, as the import reads.
     first_slides = next((url for url, kind, _ in links if kind == LinkKind.SLIDES), "")
     slides_link = bool(talk.slides_url) and first_slides == talk.slides_url
@@ -195,11 +200,11 @@ def _export_own(record: dict, talk: Talk, slides_link: bool) -> None:
 
 
 def _export_speakers(record: dict, derived, talk: Talk) -> None:
-    speakers = [row.speaker for row in talk.talk_speakers.all()]
+    speakers = [row.speaker for row in talk.byline_list]
     if derived is not None:
         keys = list(dict.fromkeys(normalize_name(name) for name in derived.speakers))
         if len(keys) == len(speakers) and all(
-            key == s.normalized_name or key in {a.normalized_name for a in s.aliases.all()}
+            key == s.normalized_name or key in {a.normalized_name for a in s.alias_list}
             for key, s in zip(keys, speakers, strict=True)
         ):
             return
@@ -207,7 +212,7 @@ def _export_speakers(record: dict, derived, talk: Talk) -> None:
 
 
 def _export_tags(record: dict, derived, talk: Talk) -> None:
-    names = sorted(tag.name for tag in talk.tags.all())
+    names = sorted(tag.name for tag in talk.listed_tags())
     if derived is not None and {t.casefold() for t in derived.tags} == {
         n.casefold() for n in names
     }:

@@ -44,7 +44,7 @@ from talks.importers.schedule import (
 )
 from talks.importers.schedule_extension import NAME as EXTENSION
 from talks.importers.schedule_extension import extension_object, extension_text
-from talks.models import Conference, Link, LinkKind, Talk, TalkSpeaker
+from talks.models import Conference, Link, LinkKind, Talk, TalkSpeaker, tags_prefetch
 from talks.times import parse_zone, talk_times
 from talks.video import url_with_offset
 
@@ -180,12 +180,16 @@ def schedule_data(conference: Conference, *, base_url: str, fmt: str = "json") -
     talks = list(
         Talk.objects.filter(conference=conference)
         .prefetch_related(
+            # As lists (to_attr): a related manager per talk costs more than its rows.
             Prefetch(
                 "talk_speakers",
                 queryset=TalkSpeaker.objects.select_related("speaker").order_by("position", "pk"),
+                to_attr="byline_list",
             ),
-            Prefetch("links", queryset=Link.objects.order_by("position", "pk")),
-            "tags",
+            Prefetch(
+                "links", queryset=Link.objects.order_by("position", "pk"), to_attr="link_list"
+            ),
+            tags_prefetch(),
         )
         .order_by("day__date", "position", "start_time", "pk")
     )
@@ -409,7 +413,7 @@ def _event(context: _Context, talk: Talk, day, info: dict) -> dict:
     event["links"], event["attachments"] = _links(
         talk, kept, context.kept, f"{abstract}\n{description}", context.fmt, note
     )
-    names = sorted(tag.name for tag in talk.tags.all())
+    names = sorted(tag.name for tag in talk.listed_tags())
     if names:
         note["tags"] = names
     if talk.slug != ascii_slug(talk.title)[:194].strip("-"):
@@ -427,7 +431,7 @@ def _persons(talk, kept) -> list[dict]:
         name = person.get("public_name") or person.get("name")
         if isinstance(name, str):
             by_name.setdefault(normalize_name(name), person)
-    speakers = [row.speaker for row in talk.talk_speakers.all()]
+    speakers = [row.speaker for row in talk.byline_list]
     out = []
     for n, speaker in enumerate(speakers):
         person = by_name.get(speaker.normalized_name)
@@ -473,7 +477,7 @@ def _links(talk, kept, kept_conf, text, fmt, note) -> tuple[list, list]:
         if resolved:
             attachments_by_url.setdefault(resolved, item)
     links, attachments = [], []
-    rows = list(talk.links.all())
+    rows = talk.link_list
     for link in rows:
         if link.url in attachments_by_url:
             attachments.append(attachments_by_url[link.url])

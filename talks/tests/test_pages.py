@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 
@@ -290,6 +291,25 @@ def test_talk_page_shows_abstract_notes_speakers_links_and_video(client):
     assert "Full transcript" in html and "https://slides.example.org/async" in html
     assert related.title in html
     assert "Unrelated thing" not in html
+
+
+def test_related_talks_rank_by_the_tags_they_share_then_the_latest(client):
+    def day_in(year):
+        start = datetime.date(year, 5, 1)
+        return make_day(make_conference(start_date=start, end_date=start))
+
+    talk = make_talk(day_in(2015), tags=["async", "django", "testing"])
+    make_talk(day_in(2019), title="One shared, newest", tags=["async"])
+    # Many tags, one of them shared: it counts one, not four.
+    make_talk(day_in(2018), title="One shared, many tags", tags=["django", "a", "b", "c"])
+    make_talk(day_in(2012), title="Two shared, oldest", tags=["async", "testing", "x"])
+    make_talk(day_in(2013), title="None shared", tags=["cooking"])
+
+    html = client.get(talk.get_absolute_url()).content.decode()
+    section = html[html.index('id="related-heading"') :]
+
+    titles = re.findall(r"<li><a href=\"[^\"]+\">([^<]+)</a>", section)
+    assert titles == ["Two shared, oldest", "One shared, newest", "One shared, many tags"]
 
 
 def test_talk_page_offers_a_player_without_loading_it(client):

@@ -131,10 +131,10 @@ def related_scopes(talk_ids=(), *, tag_ids=()) -> set[str]:
     return {conference_scope(slug) for slug in slugs}
 
 
-def talk_row_scopes(talk) -> list[str]:
+def talk_row_scopes(talk_id: int) -> list[str]:
     """The scopes of a talk's row, as lists of talks and the day page print it: the talk's
     own, which every change to what such a row prints expires (see `talk_scopes`)."""
-    return [f"talk:{talk.pk}"]
+    return [f"talk:{talk_id}"]
 
 
 def conference_scopes(conference_ids) -> set[str]:

@@ -402,7 +402,7 @@ class TalkQuerySet(PublicQuerySet):
 
     def for_list(self):
         """The talks with what the `talk_row` macro prints of their conference and day;
-        `with_speakers()` adds their speakers (selectors.with_rows does for uncached rows)."""
+        `with_speakers()` adds their speakers (selectors.talk_rows does for uncached rows)."""
         return self.select_related("conference", "day").defer(*LIST_DEFERRED)
 
     def with_tags(self):

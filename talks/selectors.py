@@ -76,24 +76,36 @@ def _page_of(ids, number, per_page: int, fetch):
     return page
 
 
-def with_rows(talks, *, show_conference: bool = False) -> list:
-    """`talks`, each with `row_lines`: what the talk_row macro prints of it (its
-    `talk_row_lines`), kept in the cache per talk until the talk's scope expires;
-    speakers are fetched for the others only."""
+def talk_rows(ids, *, show_conference: bool = False, talks=()) -> list[Markup]:
+    """What the talk_row macro prints of each talk of `ids` (its `talk_row_lines`), in
+    that order, kept in the cache per talk until the talk's scope expires. Only the
+    talks whose lines are not kept are read (with their speakers), unless they are
+    among `talks`, already read: a page whose rows are all kept reads no talk."""
+    read = {talk.pk: talk for talk in talks}
 
-    def rows_of(missing: list) -> list:
+    def rows_of(missing_ids: list) -> list:
+        unread = [pk for pk in missing_ids if pk not in read]
+        if unread:
+            read.update(Talk.objects.for_list().in_bulk(unread))
+        missing = [read[pk] for pk in missing_ids]
         prefetch_related_objects(missing, speakers_prefetch())  # none again if prefetched
         talk_row_lines = template_macros().talk_row_lines
         return [talk_row_lines(talk, show_conference=show_conference) for talk in missing]
 
     rows = remember_many(
-        talks,
-        name=lambda talk: f"talk-lines:{int(show_conference)}:{talk.pk}",
+        ids,
+        name=lambda pk: f"talk-lines:{int(show_conference)}:{pk}",
         scopes=talk_row_scopes,
         compute=rows_of,
     )
+    return [Markup(row) for row in rows]  # our own rendered HTML
+
+
+def with_rows(talks, *, show_conference: bool = False) -> list:
+    """`talks`, already read, each with `row_lines` (see `talk_rows`)."""
+    rows = talk_rows([talk.pk for talk in talks], show_conference=show_conference, talks=talks)
     for talk, row in zip(talks, rows, strict=True):
-        talk.row_lines = Markup(row)  # our own rendered HTML
+        talk.row_lines = row
     return talks
 
 
@@ -325,7 +337,10 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         items = items_of(talks)
     else:
         items = remember_many(
-            talks, name=lambda talk: f"day-item:{talk.pk}", scopes=talk_row_scopes, compute=items_of
+            talks,
+            name=lambda talk: f"day-item:{talk.pk}",
+            scopes=lambda talk: talk_row_scopes(talk.pk),
+            compute=items_of,
         )
     if day_notes is None:  # every item came from the cache: the day's notes too
         day_notes = remember(
@@ -525,10 +540,11 @@ def tag_page(slug: str, number) -> dict | None:
         .order_by("-day__date", "conference__name", "position", "pk")
     )
     ids = _ids(f"tag-talks:{tag.pk}", [f"tag:{tag.slug}"], talks)
-    page = _page_of(ids, number, LIST_PAGE_SIZE, Talk.objects.for_list().in_bulk)
+    page = paginate(ids, number, LIST_PAGE_SIZE)
     if not page.object_list:
         return None
-    with_rows(page.object_list, show_conference=True)
+    # The page prints the talks' rows only: the kept ones need no talk read.
+    page.object_list = talk_rows(page.object_list, show_conference=True)
     return {"tag": tag, "page": page}
 
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from talks.models import Kind
+from talks.models import Kind, Talk
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -638,9 +638,18 @@ def test_tag_pages_share_one_ordered_list_until_content_changes(client, django_a
     for n in range(3):
         make_talk(day, title=f"Shared {n}", tags=["shared"])
     client.get("/tags/shared/")
-    with django_assert_num_queries(2):  # tag, the page's talks; their ids and rows are kept
+    with django_assert_num_queries(1):  # the tag: its talks' ids and rows are kept
         html = client.get("/tags/shared/?fresh=1").content.decode()
     assert html.count('class="talk-row"') == 3
+
+    renamed = Talk.objects.get(title="Shared 1")
+    renamed.title = "Shared one, renamed"
+    renamed.save()
+    # The tag, its talks' ids again (a talk's save expires its tags' pages), and the
+    # renamed talk with its speakers: the other two rows are kept.
+    with django_assert_num_queries(4):
+        html = client.get("/tags/shared/?fresh=3").content.decode()
+    assert "Shared one, renamed" in html and "Shared 0" in html and "Shared 2" in html
 
     make_talk(day, title="Newcomer", tags=["shared"])
 

@@ -405,6 +405,14 @@ class TalkQuerySet(PublicQuerySet):
         `with_speakers()` adds their speakers (selectors.talk_rows does for uncached rows)."""
         return self.select_related("conference", "day").defer(*LIST_DEFERRED)
 
+    def for_events(self):
+        """What a schema.org Event names of a talk (talks/structured_data.py): its title,
+        its address and its start. For pages that print the talks' kept rows beside it."""
+        return self.select_related("conference", "day").only(
+            "title", "slug", "start_date", "start_time", "duration",
+            "conference__slug", "conference__time_zone", "day__date",
+        )  # fmt: skip
+
     def with_tags(self):
         """Prefetch the talks' tags, for `Talk.listed_tags()`."""
         return self.prefetch_related(tags_prefetch())

@@ -477,12 +477,15 @@ def speaker_page(slug: str, *, staff: bool, number) -> dict | None:
     if not keys and not staff:
         raise Http404("No published talks by this speaker.")
     page = paginate([pk for pk, _conference in keys], number, LIST_PAGE_SIZE)
-    by_pk = Talk.objects.for_list().in_bulk(page.object_list)
-    page.object_list = with_rows([by_pk[pk] for pk in page.object_list], show_conference=True)
+    # The page prints its talks' rows, kept per talk, and names each talk with its
+    # start in its JSON-LD: only that is read of them.
+    events = Talk.objects.for_events().in_bulk(page.object_list)
+    rows = talk_rows(page.object_list, show_conference=True)
     return {
         "speaker": speaker,
         "page": page,
-        "talks": page.object_list,
+        "rows": rows,
+        "talks": [events[pk] for pk in page.object_list],
         "talk_count": len(keys),
         "conference_count": len({conference for _pk, conference in keys}),
     }

@@ -425,11 +425,17 @@ def test_speaker_detail_query_count_constant(client, django_assert_num_queries, 
     for _ in range(size):
         day = make_full_day(1)
         make_talk(day, speakers=[speaker, make_speaker()], tags=["x", "y"])
-    # The speaker, the ids of their talks, the page's talks, their speakers, and the
-    # website's health; rows print no tags.
-    with django_assert_num_queries(5):
+    # The speaker with their website's health, their public aliases, the ids of their
+    # talks, what the JSON-LD names of the page's talks, and for the rows: those
+    # talks, their speakers (rows print no tags).
+    with django_assert_num_queries(6):
         response = client.get(speaker.get_absolute_url())
     assert response.content.decode().count('class="talk-row"') == size
+    # The page again, not from the page cache (a query it does not read): the rows
+    # are kept, so no talk is read for them.
+    with django_assert_num_queries(4):
+        again = client.get(speaker.get_absolute_url() + "?from=feed")
+    assert again.content == response.content
 
 
 def test_speaker_page_paginates_talks_and_counts_them_all(client, monkeypatch):

@@ -349,7 +349,7 @@ def test_speaker_page_query_count_with_aliases(client, django_assert_num_queries
 
     # As talks/tests/test_pages.py pins it: the public aliases come with the speaker's
     # prefetch, whatever their number.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(speaker.get_absolute_url()).content.decode()
 
     assert ("Other Spelling 0, Other Spelling 2</p>" in page) == (aliases == 3)

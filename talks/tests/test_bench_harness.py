@@ -21,7 +21,7 @@ PAGE_TEST_COUNTS = {
     "day": 6,
     "talk": 6,
     "speaker": 6,
-    "speakers": 3,
+    "speakers": 4,
     "tag": 4,
 }
 

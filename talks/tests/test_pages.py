@@ -385,22 +385,41 @@ def test_speaker_list_is_alphabetical_without_speakers_of_drafts(client):
 def test_speaker_list_query_count_constant(client, django_assert_num_queries, size):
     for _ in range(size):
         make_full_day(2)
-    with django_assert_num_queries(3):  # who is listed, the names in order, the page's rows
+    # Who is not listed, how many are, the page's ids in name order, its rows.
+    with django_assert_num_queries(4):
         response = client.get("/speakers/")
     assert response.content.decode().count("1 talk<") == 4 * size
 
 
-def test_speaker_list_pages_share_one_list_until_content_changes(client, django_assert_num_queries):
+def test_speaker_list_pages_keep_who_is_not_listed_until_content_changes(
+    client, django_assert_num_queries
+):
     for _ in range(3):
         make_full_day(2)
+    make_talk(make_day(make_conference(published=False)), speakers=[make_speaker(name="Drafty")])
     client.get("/speakers/")
-    with django_assert_num_queries(1):  # the page's rows; the A-Z ids come from the cache
+    # How many are listed, the page's ids, its rows: who is not listed comes from the cache.
+    with django_assert_num_queries(3):
         response = client.get("/speakers/?page=1&fresh=1")
+    assert "Drafty" not in response.content.decode()
     assert response.content.decode().count("1 talk<") == 12
 
     make_talk(make_day(), speakers=[make_speaker(name="Aaron Newcomer")])
 
     assert "Aaron Newcomer" in client.get("/speakers/?fresh=2").content.decode()
+
+
+def test_speaker_list_leaves_out_many_speakers_of_drafts(client, monkeypatch):
+    monkeypatch.setattr("talks.selectors.UNLISTED_IDS_LIMIT", 1)
+    draft = make_day(make_conference(published=False))
+    make_talk(draft, speakers=[make_speaker(name="Drafty One"), make_speaker(name="Drafty Two")])
+    make_talk(make_day(), speakers=[make_speaker(name="Public Person")])
+
+    html = client.get("/speakers/").content.decode()
+
+    assert "Public Person" in html
+    assert "Drafty" not in html
+    assert html.count("1 talk<") == 1
 
 
 def test_a_renamed_speaker_moves_in_the_a_z_without_asking_again_who_is_listed(
@@ -413,7 +432,8 @@ def test_a_renamed_speaker_moves_in_the_a_z_without_asking_again_who_is_listed(
     second.name = "Aaron Brown"
     second.save()
 
-    with django_assert_num_queries(2):  # the names in order, the page's rows
+    # How many are listed, the page's ids in name order, its rows; not who is listed.
+    with django_assert_num_queries(3):
         html = client.get("/speakers/").content.decode()
     assert html.index("Aaron Brown") < html.index("Alice Anders")
     assert "Bob Brown" not in html

@@ -2,8 +2,9 @@
 
 `CompressTextMiddleware` is first in MIDDLEWARE, so it compresses what the page cache
 (confnotes/pagecache.py) answers as well as what the views make. The page cache keeps
-compressed copies beside each page (`compressed`) and answers with the one the client
-takes (`send_compressed`), so a hit is not compressed again on every request. Brotli
+compressed copies beside each page (`compressed`), each made for the first reader who
+takes that encoding, and answers with the one the client takes (`send_compressed`), so
+a hit is not compressed again on every request. Brotli
 is sent to clients that accept it (every current browser, over HTTPS), gzip to others.
 """
 
@@ -49,21 +50,23 @@ def accepted(request) -> list[str]:
     return [encoding for encoding in _ENCODINGS if _ACCEPTS[encoding].search(accept)]
 
 
-def compressed(response, encodings=_ENCODINGS) -> dict[str, bytes]:
-    """The content of `response` in each of `encodings` that makes it smaller; none when
-    it is not text. Marks `response` as varying with Accept-Encoding either way."""
+def compressed(response, encodings=_ENCODINGS) -> dict[str, bytes | None]:
+    """The content of `response` in each of `encodings`: None for one that does not make
+    it smaller, and for all when it is not text. Marks a text `response` as varying with
+    Accept-Encoding, even for no encoding."""
     if not compressible(response):
-        return {}
+        return dict.fromkeys(encodings)
     patch_vary_headers(response, ("Accept-Encoding",))
     copies = {encoding: _compress(encoding, response.content) for encoding in encodings}
     return {
-        encoding: data for encoding, data in copies.items() if len(data) < len(response.content)
+        encoding: data if len(data) < len(response.content) else None
+        for encoding, data in copies.items()
     }
 
 
-def send_compressed(request, response, copies: dict[str, bytes]) -> None:
+def send_compressed(request, response, copies: dict[str, bytes | None]) -> None:
     """Make `response` carry the copy (from `compressed`) that the client takes best."""
-    encoding = next((e for e in accepted(request) if e in copies), None)
+    encoding = next((e for e in accepted(request) if copies.get(e)), None)
     if encoding is None:
         return
     response.content = copies[encoding]

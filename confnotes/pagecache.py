@@ -218,7 +218,7 @@ class PublicPageCacheMiddleware:
         current = tuple(found.get(k) for k in version_keys)
         entry = found.get(key)
         if entry is not None and entry[0] == current:
-            return _from_entry(request, entry)
+            return _from_entry(request, key, entry)
         if None in current:
             current = versions(scopes)
         with routers.reads_at_least(_write_position(current)):
@@ -229,18 +229,28 @@ class PublicPageCacheMiddleware:
             # Written piece by piece (feeds are), a response would be sent as
             # hundreds of small writes on every hit: store it as one piece.
             response.content = response.content
-            # Compressed once, kept beside it: hits are not compressed again each time.
-            copies = compression.compressed(response)
+            # Compressed once for each encoding, kept beside it: hits are not compressed
+            # again each time. Only in this reader's encoding now: the first reader after
+            # an edit does not pay for the others (see `_from_entry`).
+            copies = compression.compressed(response, compression.accepted(request)[:1])
             cache.set(key, (current, response, copies), PAGE_TIMEOUT)
             response["X-Confnotes-Cache"] = "miss"
             compression.send_compressed(request, response, copies)
         return response
 
 
-def _from_entry(request, entry):
+def _from_entry(request, key, entry):
     """The stored page (a copy of it: the cache unpickles each time), compressed as the
-    client accepts, or a 304 when the client holds it already (its ETag matches)."""
-    _versions, response, copies = entry
+    client accepts, or a 304 when the client holds it already (its ETag matches).
+
+    The first hit in an encoding not kept yet compresses the page and keeps that copy
+    too. Stored under the versions it was read with: should an edit have moved them
+    since, the entry is one nobody will serve."""
+    current, response, copies = entry
+    wanted = compression.accepted(request)[:1]
+    if wanted and wanted[0] not in copies:
+        copies = {**copies, **compression.compressed(response, wanted)}
+        cache.set(key, (current, response, copies), PAGE_TIMEOUT)
     compression.send_compressed(request, response, copies)
     # Last-Modified too, as ConditionalGetMiddleware compares it on a miss (feeds and the
     # API send one): a client that sends only If-Modified-Since gets its 304 from a hit.

@@ -89,3 +89,33 @@ def test_uncached_pages_get_brotli_too(client):
 
     assert not_found["Content-Encoding"] == "br"
     assert b"<!doctype html>" in brotli.decompress(not_found.content)
+
+
+def test_each_encoding_is_compressed_once_for_the_first_reader_who_takes_it(client, monkeypatch):
+    from confnotes import compression
+
+    made = []
+    compress = compression._compress
+    monkeypatch.setattr(
+        compression,
+        "_compress",
+        lambda encoding, data: made.append(encoding) or compress(encoding, data),
+    )
+    url = make_full_day(5).conference.get_absolute_url()
+
+    plain = client.get(url)  # the miss, for a client that takes no encoding: none made
+    assert (plain["X-Confnotes-Cache"], made) == ("miss", [])
+    assert "Accept-Encoding" in plain["Vary"]
+
+    first_gzip = client.get(url, headers=GZIP)
+    again_gzip = client.get(url, headers=GZIP)
+    first_br = client.get(url, headers=BROWSER)
+    again_br = client.get(url, headers=BROWSER)
+
+    assert made == ["gzip", "br"]  # once each, by the first hit that wanted it
+    for response in (first_gzip, again_gzip, first_br, again_br):
+        assert response["X-Confnotes-Cache"] == "hit"
+    assert gzip.decompress(again_gzip.content) == plain.content
+    assert brotli.decompress(again_br.content) == plain.content
+    assert client.get(url)["X-Confnotes-Cache"] == "hit"
+    assert made == ["gzip", "br"]

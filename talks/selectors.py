@@ -154,17 +154,13 @@ def home_page() -> dict:
 def archive_page(*, staff: bool, year: int | None, number) -> dict:
     conferences = Conference.objects.visible(staff=staff)
     audience = "staff" if staff else "public"
-    # The years with conferences, for the year links.
+    # The years with conferences, for the year links: from their distinct dates, as
+    # `dates()` would truncate every row's date in a function of Python's on SQLite.
+    starts = conferences.filter(start_date__isnull=False).order_by().values_list("start_date")
     years = remember(
         f"years:{audience}",
         ["conferences"],
-        lambda: sorted(
-            {
-                d.year
-                for d in conferences.filter(start_date__isnull=False).dates("start_date", "year")
-            },
-            reverse=True,
-        ),
+        lambda: sorted({start.year for (start,) in starts.distinct()}, reverse=True),
     )
     if year is not None:
         if year not in years:

@@ -381,6 +381,24 @@ def test_speaker_list_is_alphabetical_without_speakers_of_drafts(client):
     assert 'id="letter-A"' in html and 'id="letter-Z"' in html
 
 
+def test_speaker_list_pages_read_from_either_end_list_every_name_once_in_order(client, monkeypatch):
+    monkeypatch.setattr("talks.selectors.SPEAKER_PAGE_SIZE", 2)
+    names = ["Ann", "Bea", "Bea", "Cid", "Dot", "Eve", "Fay"]  # two of one name: ordered by id
+    day = make_day()
+    speakers = [make_speaker(name=name) for name in names]
+    for speaker in speakers:
+        make_talk(day, speakers=[speaker])
+    make_talk(make_day(make_conference(published=False)), speakers=[make_speaker(name="Dan")])
+
+    listed = []
+    for number in (1, 2, 3, 4):  # 2 and 1 from the start, 3 and 4 from the end
+        html = client.get(f"/speakers/?page={number}").content.decode()
+        listed += re.findall(r'<a href="/speakers/([^/"]+)/">', html)
+
+    assert listed == [speaker.slug for speaker in speakers]
+    assert client.get("/speakers/?page=5").status_code == 404
+
+
 @pytest.mark.parametrize("size", [1, 3])
 def test_speaker_list_query_count_constant(client, django_assert_num_queries, size):
     for _ in range(size):

@@ -385,7 +385,7 @@ def test_link_health_adds_no_queries_to_pages(client, django_assert_num_queries,
         day_html = client.get(urls[0]).content.decode()
     with django_assert_num_queries(6):
         talk_html = client.get(urls[1]).content.decode()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         speaker_html = client.get(urls[2]).content.decode()
 
     assert day_html.count("archived copy") == 2

@@ -4,8 +4,8 @@
 (confnotes/pagecache.py) answers as well as what the views make. The page cache keeps
 compressed copies beside each page (`compressed`), each made for the first reader who
 takes that encoding, and answers with the one the client takes (`send_compressed`), so
-a hit is not compressed again on every request. Brotli
-is sent to clients that accept it (every current browser, over HTTPS), gzip to others.
+a hit is not compressed again on every request. Brotli is sent to clients that accept
+it (every current browser, over HTTPS), gzip to others.
 """
 
 import re

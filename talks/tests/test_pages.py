@@ -391,7 +391,7 @@ def test_speaker_list_pages_read_from_either_end_list_every_name_once_in_order(c
     make_talk(make_day(make_conference(published=False)), speakers=[make_speaker(name="Dan")])
 
     listed = []
-    for number in (1, 2, 3, 4):  # 2 and 1 from the start, 3 and 4 from the end
+    for number in (1, 2, 3, 4):  # 1 and 2 read from the start, 3 and 4 from the end
         html = client.get(f"/speakers/?page={number}").content.decode()
         listed += re.findall(r'<a href="/speakers/([^/"]+)/">', html)
 

@@ -115,7 +115,7 @@ def talk_scopes(talk_ids) -> set[str]:
         "slug", flat=True
     )
     return (
-        {scope for pk, slug in talks for scope in (f"talk:{pk}", conference_scope(slug))}
+        {scope for pk, slug in talks for scope in (*talk_row_scopes(pk), conference_scope(slug))}
         | {f"speaker:{slug}" for slug in speakers}
         | {f"tag:{slug}" for slug in tags}
     )
@@ -246,7 +246,7 @@ def speaker_alias_changed(sender, instance, **kwargs) -> None:
 
 def link_changed(sender, instance, **kwargs) -> None:
     talks = Talk.objects.filter(pk=instance.talk_id)
-    expire(conference_scopes(talks.values("conference")) | {f"talk:{instance.talk_id}"})
+    expire(conference_scopes(talks.values("conference")) | set(talk_row_scopes(instance.talk_id)))
 
 
 def everything_changed(**kwargs) -> None:

@@ -38,6 +38,7 @@ from talks.api.filters import EXPANDABLE
 from talks.api.pagination import cursor_of, keyset_page, page_size, page_url
 from talks.api.schema import RESOURCES, schema_document
 from talks.api.scopes import VERSION, list_scope
+from talks.freshness import talk_row_scopes
 from talks.models import talk_counts
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -180,7 +181,7 @@ def talk_list(request):
         full = remember_many(
             ids,
             name=lambda pk: f"api-talk:{links.base}:{pk}",
-            scopes=lambda pk: [f"talk:{pk}"],
+            scopes=talk_row_scopes,
             compute=compute,
         )
         return [serializers.collapse_talk(data, expanded) for data in full]

@@ -9,6 +9,7 @@ so a broken install step cannot pass as green.
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# The fonts layouts are measured in (see the file): Debian's fonts-liberation.
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+PINNED_FONTS = ("Liberation Sans", "Liberation Mono")
 NODE_MODULES = Path(settings.BASE_DIR) / "tools" / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -57,6 +61,15 @@ def require_chromium() -> None:
     require(
         CHROMIUM.exists(), f"chromium ({CHROMIUM})", "install it with `apt-get install chromium`"
     )
+    for family in PINNED_FONTS:
+        require(_font_installed(family), f"the font {family}", "apt-get install fonts-liberation")
+
+
+def _font_installed(family: str) -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", f":family={family}", "family"], capture_output=True)
+    return bool(listed.stdout.strip())
 
 
 def require_axe() -> None:

@@ -1,18 +1,21 @@
 """Fixtures of the real-browser tests: one chromium per test module, a page per use."""
 
 import mimetypes
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from django.conf import settings
 
-from talks.tests.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, require_chromium
+from talks.tests.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, FONTS_CONF, require_chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium, headless, driven by Playwright; closed after the module."""
+    """Debian's chromium, headless, driven by Playwright; closed after the module.
+    Its generic fonts are pinned (talks/tests/fonts.conf): layouts measure the same
+    on every machine."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -23,7 +26,10 @@ def browser():
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=CHROMIUM_ARGS,
+                env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},
             )
             yield chromium
             chromium.close()

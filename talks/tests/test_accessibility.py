@@ -152,12 +152,17 @@ def test_code_is_nine_tenths_of_its_text_and_prose_keeps_a_reading_measure(open_
             prose.prepend(p);
             const px = el => parseFloat(getComputedStyle(el).fontSize);
             const pre = prose.querySelector('pre'), code = prose.querySelector('pre code');
+            // One "ch" of the paragraph's own font: the width of its "0".
+            const zero = document.createElement('span');
+            zero.textContent = '0';
+            p.append(zero);
+            const ch = zero.getBoundingClientRect().width;
             return {code: px(p.querySelector('code')) / px(p), pre: px(pre) / px(prose),
-                    preCode: px(code) / px(pre), measure: p.getBoundingClientRect().width / px(p)};
+                    preCode: px(code) / px(pre), measure: p.getBoundingClientRect().width / ch};
         }"""
     )
 
     assert sizes["code"] == pytest.approx(0.9) and sizes["pre"] == pytest.approx(0.9)
     assert sizes["preCode"] == pytest.approx(1)
     # 65ch: about 70 characters of text a line, whatever the screen's width allows.
-    assert sizes["measure"] <= 40
+    assert sizes["measure"] <= 65.5

@@ -332,7 +332,10 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
     )
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk
-    notes = Note.objects.visible(staff=staff).with_authors().defer("body")
+
+    def notes():  # built only when read: on a page whose items are all kept, never
+        return Note.objects.visible(staff=staff).with_authors().defer("body")
+
     day_notes = None  # read with the items' notes when an item is rendered
 
     def items_of(missing: list) -> list:
@@ -342,7 +345,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         day_notes = []
         prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
         notes_by_talk = {talk.pk: [] for talk in missing}
-        for note in notes.filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
+        for note in notes().filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
             if note.day_id:
                 note.day = current
             (day_notes if note.day_id else notes_by_talk[note.talk_id]).append(note)
@@ -367,7 +370,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         day_notes = remember(
             f"day-notes:{current.pk}",
             [conference_scope(conference_slug)],  # a day note's edit expires it
-            lambda: list(notes.filter(day=current)),
+            lambda: list(notes().filter(day=current)),
         )
         day_notes = _about(day_notes, day=current)
     # Runs of items as the page prints them: a noted item alone, items without notes

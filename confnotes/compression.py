@@ -26,6 +26,9 @@ _TEXT_TYPES = re.compile(
     r"text/|application/(?:[\w.+-]*\+)?(?:json|xml|javascript)\b|image/svg\+xml", re.IGNORECASE
 )
 _MIN_LENGTH = 200  # as GZipMiddleware: shorter responses are not worth it
+# Set by the page cache on what it answers (confnotes/pagecache.py), hit or miss, once
+# it has compressed it with `send_compressed`.
+CACHE_HEADER = "X-Confnotes-Cache"
 
 
 def compressible(response) -> bool:
@@ -85,8 +88,10 @@ class CompressTextMiddleware(GZipMiddleware):
     as Django's GZipMiddleware does."""
 
     def process_response(self, request, response):
-        if isinstance(response, FileResponse) or not _TEXT_TYPES.match(
-            response.get("Content-Type", "")
+        if (
+            isinstance(response, FileResponse)
+            or CACHE_HEADER in response  # the page cache sent its own copy
+            or not _TEXT_TYPES.match(response.get("Content-Type", ""))
         ):
             return response
         if response.streaming:

@@ -234,7 +234,7 @@ class PublicPageCacheMiddleware:
             # an edit does not pay for the others (see `_from_entry`).
             copies = compression.compressed(response, compression.accepted(request)[:1])
             cache.set(key, (current, response, copies), PAGE_TIMEOUT)
-            response["X-Confnotes-Cache"] = "miss"
+            response[compression.CACHE_HEADER] = "miss"
             compression.send_compressed(request, response, copies)
         return response
 
@@ -254,9 +254,10 @@ def _from_entry(request, key, entry):
     compression.send_compressed(request, response, copies)
     # Last-Modified too, as ConditionalGetMiddleware compares it on a miss (feeds and the
     # API send one): a client that sends only If-Modified-Since gets its 304 from a hit.
-    last_modified = parse_http_date_safe(response.get("Last-Modified"))
+    last_modified = response.get("Last-Modified")
+    last_modified = last_modified and parse_http_date_safe(last_modified)
     response = get_conditional_response(
         request, etag=response.get("ETag"), last_modified=last_modified, response=response
     )
-    response["X-Confnotes-Cache"] = "hit"
+    response[compression.CACHE_HEADER] = "hit"
     return response

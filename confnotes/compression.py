@@ -1,11 +1,12 @@
 """Brotli and gzip for text responses: every page, feed and document, cached pages included.
 
-`CompressTextMiddleware` is first in MIDDLEWARE, so it compresses what the page cache
-(confnotes/pagecache.py) answers as well as what the views make. The page cache keeps
+`CompressTextMiddleware` is first in MIDDLEWARE and compresses what the views make. The
+page cache (confnotes/pagecache.py) compresses what it answers itself: it keeps
 compressed copies beside each page (`compressed`), each made for the first reader who
 takes that encoding, and answers with the one the client takes (`send_compressed`), so
-a hit is not compressed again on every request. Brotli is sent to clients that accept
-it (every current browser, over HTTPS), gzip to others.
+a hit is not compressed again on every request; the middleware lets those answers
+through (`CACHE_HEADER`). Brotli is sent to clients that accept it (every current
+browser, over HTTPS), gzip to others.
 """
 
 import re

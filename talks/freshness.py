@@ -108,14 +108,19 @@ def conference_scope(slug: str) -> str:
 
 def talk_scopes(talk_ids) -> set[str]:
     """The scopes of what prints these talks (ids, or a query of them): their rows
-    (`talk:<id>`, see `talk_row_scopes`), their conferences', speakers' and tags' pages."""
+    (`talk:<id>`, see `talk_row_scopes`) and notes (`talk_notes_scopes`), their
+    conferences', speakers' and tags' pages."""
     talks = Talk.objects.filter(pk__in=talk_ids).values_list("pk", "conference__slug")
     speakers = Speaker.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
     tags = Tag.objects.filter(talks_taggedtalk_items__content_object__in=talk_ids).values_list(
         "slug", flat=True
     )
     return (
-        {scope for pk, slug in talks for scope in (*talk_row_scopes(pk), conference_scope(slug))}
+        {
+            scope
+            for pk, slug in talks
+            for scope in (*talk_row_scopes(pk), *talk_notes_scopes(pk), conference_scope(slug))
+        }
         | {f"speaker:{slug}" for slug in speakers}
         | {f"tag:{slug}" for slug in tags}
     )
@@ -137,19 +142,41 @@ def talk_row_scopes(talk_id: int) -> list[str]:
     return [f"talk:{talk_id}"]
 
 
+def talk_notes_scopes(talk_id: int) -> list[str]:
+    """The scopes of a talk's notes as the day page prints them: their own, which an
+    edit of a note's text, authors or source expires without the talk's row (which
+    counts its notes but prints none of them), and every change to the talk too
+    (`talk_scopes`: a new video address links the notes' time codes elsewhere)."""
+    return [f"talk-notes:{talk_id}"]
+
+
 def conference_scopes(conference_ids) -> set[str]:
     slugs = Conference.objects.filter(pk__in=conference_ids).values_list("slug", flat=True)
     return {conference_scope(slug) for slug in slugs}
 
 
-def note_changed(sender, instance, **kwargs) -> None:
+def note_changed(sender, instance, created=False, signal=None, publication=False, **kwargs):
     # The subject it was loaded with too: a note moved leaves that talk's row and the
     # pages of that talk, day or conference.
     def subjects(name: str) -> list:
         return list({getattr(instance, name), getattr(instance, f"_loaded_{name}", None)} - {None})
 
     talks, days, conferences = subjects("talk_id"), subjects("day_id"), subjects("conference_id")
+    # Rows of talks count their public notes: a note added, removed, moved, published
+    # or withdrawn changes the count; a change of its text, only the talk's notes. A
+    # note not read from the database (a fixture's) may be any of those.
+    loaded_published = getattr(instance, "_loaded_published", None)
+    counted = (
+        created
+        or signal is post_delete
+        or publication
+        or loaded_published is None
+        or loaded_published != instance.published
+        or len(talks) + len(days) + len(conferences) > 1
+    )
     scopes = talk_scopes(talks) if talks else set()
+    if not counted:  # the talks' rows are kept; their notes, and pages printing notes, not
+        scopes -= {scope for pk in talks for scope in talk_row_scopes(pk)}
     if days:
         scopes |= conference_scopes(Day.objects.filter(pk__in=days).values("conference"))
     if conferences:
@@ -272,7 +299,7 @@ def publication_changed(model, pks) -> None:
     """The admin's publish actions update rows past save(): expire what a save would."""
     handler = {Conference: conference_changed, Day: day_changed, Note: note_changed}[model]
     for instance in model.objects.filter(pk__in=list(pks)):
-        handler(model, instance)
+        handler(model, instance, publication=True)
 
 
 def _slug_scopes(name: str, instance) -> set[str]:

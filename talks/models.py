@@ -1094,6 +1094,7 @@ class Note(MarkdownMixin, models.Model):
         instance._loaded_talk_id = instance.__dict__.get("talk_id")
         instance._loaded_day_id = instance.__dict__.get("day_id")
         instance._loaded_conference_id = instance.__dict__.get("conference_id")
+        instance._loaded_published = instance.__dict__.get("published")  # rows count them
         return instance
 
     def save(self, *args, **kwargs):

@@ -22,7 +22,12 @@ from taggit.models import Tag
 from confnotes.pagecache import remember, remember_many
 from confnotes.slugs import ascii_slug
 from speakers.models import Speaker, SpeakerAlias
-from talks.freshness import LISTED_SPEAKERS, conference_scope, talk_row_scopes
+from talks.freshness import (
+    LISTED_SPEAKERS,
+    conference_scope,
+    talk_notes_scopes,
+    talk_row_scopes,
+)
 from talks.models import (
     TALK_DEFERRED,
     Author,
@@ -336,26 +341,42 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
     def notes():  # built only when read: on a page whose items are all kept, never
         return Note.objects.visible(staff=staff).with_authors().defer("body")
 
-    day_notes = None  # read with the items' notes when an item is rendered
+    # Each talk's printing (its row scope: `talk_row_scopes`) and its notes (its notes'
+    # scope too: a note's text changes no row) are kept apart: after a note is saved,
+    # its talk's notes are read again, not its speakers, tags and links.
+    day_notes = None  # read with talks' notes when some are not kept
+    talk_notes = {}  # {talk id: its notes} read by this request
 
-    def items_of(missing: list) -> list:
-        """(noted, HTML) of talks not in the cache: an item with notes in full, one without
-        as a line of the program. The day's own notes are read with theirs."""
+    def read_notes(talk_ids: list) -> None:
         nonlocal day_notes
         day_notes = []
-        prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
-        notes_by_talk = {talk.pk: [] for talk in missing}
-        for note in notes().filter(Q(day=current) | Q(talk__in=list(notes_by_talk))):
+        talk_notes.update((pk, []) for pk in talk_ids)
+        for note in notes().filter(Q(day=current) | Q(talk__in=talk_ids)):
             if note.day_id:
                 note.day = current
-            (day_notes if note.day_id else notes_by_talk[note.talk_id]).append(note)
+            (day_notes if note.day_id else talk_notes[note.talk_id]).append(note)
+
+    def items_of(missing: list) -> list:
+        """(noted, HTML) of talks not in the cache: the start of an item, for a talk with
+        notes (they follow: `notes_of`), a line of the program for one without. The
+        day's own notes are read with theirs."""
+        prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch(), links_prefetch())
+        read_notes([talk.pk for talk in missing])
         macros = template_macros()
         items = []
         for talk in missing:
-            talk.page_notes = notes_by_talk[talk.pk]
-            macro = macros.day_item if talk.page_notes else macros.day_line
-            items.append((bool(talk.page_notes), str(macro(talk, current))))
+            noted = bool(talk_notes[talk.pk])
+            macro = macros.day_item if noted else macros.day_line
+            items.append((noted, str(macro(talk, current))))
         return items
+
+    def notes_of(missing: list) -> list:
+        """The rest of the items of these talks with notes: the notes, and the item's end."""
+        unread = [talk.pk for talk in missing if talk.pk not in talk_notes]
+        if unread:
+            read_notes(unread)
+        macros = template_macros()
+        return [str(macros.day_item_notes(talk_notes[talk.pk])) for talk in missing]
 
     if staff:  # staff see drafts: none of their items is kept
         items = items_of(talks)
@@ -366,6 +387,21 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
             scopes=lambda talk: talk_row_scopes(talk.pk),
             compute=items_of,
         )
+    noted_talks = [talk for talk, (noted, _html) in zip(talks, items, strict=True) if noted]
+    if staff:
+        ends = notes_of(noted_talks)
+    else:
+        ends = remember_many(
+            noted_talks,
+            name=lambda talk: f"day-item-notes:{talk.pk}",
+            scopes=lambda talk: talk_notes_scopes(talk.pk),
+            compute=notes_of,
+        )
+    ends = dict(zip([talk.pk for talk in noted_talks], ends, strict=True))
+    items = [
+        (noted, html + ends[talk.pk] if noted else html)
+        for talk, (noted, html) in zip(talks, items, strict=True)
+    ]
     if day_notes is None:  # every item came from the cache: the day's notes too
         day_notes = remember(
             f"day-notes:{current.pk}",
@@ -387,7 +423,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         "page": page,
         "calendar_parts": _parts(current.talk_count, CALENDAR_PAGE_SIZE),
         "program": program,
-        "contents": [talk for talk, (noted, _html) in zip(talks, items, strict=True) if noted],
+        "contents": noted_talks,
         "timed": any(talk.start_time for talk in talks),
         "day_notes": day_notes,
         "previous_day": days[index - 1] if index > 0 else None,

@@ -1,6 +1,7 @@
 import pytest
 
-from confnotes.pagecache import expire, versions
+from confnotes.pagecache import EVERYWHERE, expire, versions
+from talks.freshness import publication_changed
 from talks.models import Note
 from talks.tests.factories import make_day, make_full_day, make_note, make_speaker, make_talk
 
@@ -226,6 +227,67 @@ def test_a_note_saved_re_renders_its_talk_s_row_only(client):
     html = client.get(url).content.decode()
     assert "Rewritten after the talk" in html  # its row, expired by the save
     assert all(body in html for body in second_notes)  # the other row, from the cache
+
+
+def test_a_note_s_text_edit_reads_again_only_its_talk_s_notes(client, django_assert_num_queries):
+    day = make_full_day(3)
+    first = day.talks.order_by("position").first()
+    url = day.get_absolute_url()
+    client.get(url)  # every item rendered and kept, in two parts: the talk, its notes
+
+    note = Note.objects.get(talk=first)  # as the admin loads it
+    note.body = "Rewritten after the talk"
+    note.save()
+
+    # The day and its days, its talks, and that talk's notes (with the day's own): not
+    # the speakers, tags and links of its talk, whose part of the item is still kept.
+    with django_assert_num_queries(3):
+        rebuilt = client.get(f"{url}?other=1")
+    assert "Rewritten after the talk" in rebuilt.content.decode()
+    expire({EVERYWHERE})
+    assert client.get(f"{url}?other=1").content == rebuilt.content  # as made whole
+
+
+def test_a_note_published_or_withdrawn_changes_its_talk_s_line_and_count(client):
+    day = make_day()
+    talk = make_talk(day, title="Quiet talk")
+    pages = {"day": day.get_absolute_url(), "conference": day.conference.get_absolute_url()}
+    for url in pages.values():
+        client.get(url)
+
+    def shown(kind: str, n: int) -> str:  # an address the page cache never stores: rows kept
+        return client.get(f"{pages[kind]}?other={n}").content.decode()
+
+    assert 'class="line kind-talk" id="quiet-talk"' in shown("day", 1)
+    note = make_note(talk=talk, body="Now written up")
+    assert 'class="item kind-talk" id="quiet-talk"' in shown("day", 2)
+    assert "Now written up" in shown("day", 3) and "1 note" in shown("conference", 3)
+
+    note = Note.objects.get(pk=note.pk)  # as the admin loads it
+    note.published = False
+    note.save()
+    assert 'class="line kind-talk" id="quiet-talk"' in shown("day", 4)
+    assert "Now written up" not in shown("day", 5) and "1 note" not in shown("conference", 5)
+
+    # The admin's publish action updates rows past save().
+    Note.objects.filter(pk=note.pk).update(published=True)
+    publication_changed(Note, [note.pk])
+    assert "Now written up" in shown("day", 6) and "1 note" in shown("conference", 6)
+
+
+@pytest.mark.parametrize("feed", ["speaker", "tag"])
+def test_a_note_s_text_edit_shows_in_the_feeds_of_its_talk_s_speakers_and_tags(client, feed):
+    speaker = make_speaker(name="Feed Speaker")
+    note = make_note(talk=make_talk(speakers=[speaker], tags=["feedtag"]), body="First words")
+    url = f"/speakers/{speaker.slug}/feed/" if feed == "speaker" else "/tags/feedtag/feed/"
+    assert "First words" in client.get(url).content.decode()
+
+    note = Note.objects.get(pk=note.pk)
+    note.body = "Second words"
+    note.save()
+
+    xml = client.get(url).content.decode()
+    assert "Second words" in xml and "First words" not in xml
 
 
 def test_a_talk_edit_keeps_the_lists_that_only_count_talks(client):

@@ -92,8 +92,9 @@ def _plain(value: str) -> str:
 
 
 def _documents(alias: str, lookup: str, value):
-    """(id, title, speakers, tags, abstract, notes) of the published talks whose id
-    matches `lookup` ("in" a list, or "range" of two ids), in five queries."""
+    """(id, facets, texts) of the published talks whose id matches `lookup` ("in" a
+    list, or "range" of two ids), in five queries: facets being (conference id, kind,
+    language, tag ids), texts (title, speakers, tags, abstract, notes)."""
 
     if lookup == "range":
         low, high = value
@@ -106,7 +107,8 @@ def _documents(alias: str, lookup: str, value):
             **{f"{field}__{name}": bound for name, bound in lookups.items()}
         )
 
-    talks = of(Talk, "pk").published().values_list("pk", "title", "abstract_html")
+    talks = of(Talk, "pk").published()
+    talks = talks.values_list("pk", "title", "abstract_html", "conference_id", "kind", "language")
     talks = list(talks.order_by("pk"))
     if not talks:
         return []
@@ -126,9 +128,11 @@ def _documents(alias: str, lookup: str, value):
         for talk_id in speaker_talks.get(speaker_id, ()):
             speakers[talk_id].append(alias_name)
     tags: dict[int, list[str]] = {}
+    tag_ids: dict[int, list[int]] = {}
     tagged = of(TaggedTalk, "content_object_id").order_by("content_object_id", "tag__name")
-    for talk_id, name in tagged.values_list("content_object_id", "tag__name"):
+    for talk_id, tag_id, name in tagged.values_list("content_object_id", "tag_id", "tag__name"):
         tags.setdefault(talk_id, []).append(name)
+        tag_ids.setdefault(talk_id, []).append(tag_id)
     notes: dict[int, list[str]] = {}
     published = of(Note, "talk_id").published().order_by("talk_id", "created", "pk")
     for talk_id, body_html in published.values_list("talk_id", "body_html"):
@@ -136,13 +140,16 @@ def _documents(alias: str, lookup: str, value):
     return [
         (
             pk,
-            _plain(title),
-            _plain(" · ".join(speakers.get(pk, ()))),
-            _plain(" · ".join(tags.get(pk, ()))),
-            document_text(abstract_html),
-            " … ".join(notes.get(pk, ()))[:TEXT_MAX_CHARS],
+            (conference_id, kind, language, sorted(tag_ids.get(pk, ()))),
+            (
+                _plain(title),
+                _plain(" · ".join(speakers.get(pk, ()))),
+                _plain(" · ".join(tags.get(pk, ()))),
+                document_text(abstract_html),
+                " … ".join(notes.get(pk, ()))[:TEXT_MAX_CHARS],
+            ),
         )
-        for pk, title, abstract_html in talks
+        for pk, title, abstract_html, conference_id, kind, language in talks
     ]
 
 
@@ -151,14 +158,20 @@ def in_list(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _rows(docs) -> tuple[list[tuple], list[tuple]]:
+TEXT_COLUMNS = ("title", "speakers", "tags", "abstract", "notes")
+# PostgreSQL's word index also holds the talk's facets (migration 0014): a search groups
+# its matches by them without a join per match.
+FACET_COLUMNS = ("conference_id", "kind", "language", "tag_ids")
+
+
+def _rows(docs, *, facets: bool) -> tuple[list[tuple], list[tuple]]:
     """The rows of both indexes for these documents: every talk in the word index, with
-    word breaks where scripts meet; a talk with text in an unspaced script in the grams
-    index too."""
+    word breaks where scripts meet, and with `facets` its facets; a talk with text in an
+    unspaced script in the grams index too."""
     words, grams = [], []
-    for pk, *texts in docs:
+    for pk, talk_facets, texts in docs:
         word_columns, gram_columns = search_scripts.index_columns(texts)
-        words.append((pk, *word_columns))
+        words.append((pk, *(talk_facets if facets else ()), *word_columns))
         if any(gram_columns):
             grams.append((pk, *gram_columns))
     return words, grams
@@ -172,7 +185,8 @@ def _write(alias: str, talk_ids: list[int]) -> int:
     for the ORM than a long IN list.
     """
     connection = connections[alias]
-    id_column = "rowid" if connection.vendor == "sqlite" else "talk_id"
+    sqlite = connection.vendor == "sqlite"
+    id_column = "rowid" if sqlite else "talk_id"
     low, high = talk_ids[0], talk_ids[-1]
     if high - low < 2 * len(talk_ids):  # dense
         docs = _documents(alias, "range", (low, high))
@@ -180,13 +194,14 @@ def _write(alias: str, talk_ids: list[int]) -> int:
     else:
         docs = _documents(alias, "in", talk_ids)
         which, params = f"IN ({in_list(talk_ids)})", talk_ids
+    tables = [(TABLE, () if sqlite else FACET_COLUMNS), (GRAMS_TABLE, ())]
     with connection.cursor() as cursor:
-        for table, rows in zip((TABLE, GRAMS_TABLE), _rows(docs), strict=True):
+        for (table, facets), rows in zip(tables, _rows(docs, facets=not sqlite), strict=True):
             cursor.execute(f"DELETE FROM {table} WHERE {id_column} {which}", params)
             if rows:
+                columns = [id_column, *facets, *TEXT_COLUMNS]
                 cursor.executemany(
-                    f"INSERT INTO {table} ({id_column}, title, speakers, tags, abstract, notes) "
-                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({in_list(columns)})",
                     rows,
                 )
     return len(docs)
@@ -412,10 +427,15 @@ def on_post_migrate(sender, using="default", **kwargs):
     connection = connections[using]
     if connection.vendor not in ("sqlite", "postgresql"):
         return
-    # Both tables, or a database migrated back before one of them: it has no index
-    # this code could write.
+    # Both tables, and on PostgreSQL the facet columns (0014), or a database migrated
+    # back before them: it has no index this code could write.
     if not {TABLE, GRAMS_TABLE} <= set(connection.introspection.table_names()):
         return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            description = connection.introspection.get_table_description(cursor, TABLE)
+        if not set(FACET_COLUMNS) <= {column.name for column in description}:
+            return
     if search_index_size(using=using) != Talk.objects.using(using).published().count():
         search_rebuild(using=using)
 
@@ -554,7 +574,10 @@ class _Backend:
             self._postgresql(words)
         else:
             raise NotImplementedError(f"Search does not support {vendor}.")
-        self.needs_talk = bool(
+        # SQLite reads a talk's facets from its row (talk_facets), PostgreSQL from its
+        # row in the word index (migration 0014).
+        self.facets_of = "t" if vendor == "sqlite" else "s"
+        self.needs_talk = vendor == "sqlite" and bool(
             filters.conference or filters.year or filters.kind or filters.language
         )
         self.needs_conference = bool(filters.conference or filters.year)
@@ -607,6 +630,8 @@ class _Backend:
             f" JOIN {table} {alias} ON {alias}.talk_id = {self.id_col}"
             for table, alias, *_ in indexes[1:]
         )
+        if not words:  # the facets are in the word index, which holds every talk
+            joins += f" JOIN {TABLE} s ON s.talk_id = {self.id_col}"
         self.search_from = f"FROM {first_table} {first}{joins} CROSS JOIN q"
         self.where = [f"{alias}.document @@ q.{column}" for _, alias, column, *_ in indexes]
         self.params = []
@@ -623,10 +648,10 @@ class _Backend:
             self.where.append("c.start_date >= %s AND c.start_date <= %s")
             self.params += [f"{filters.year:04d}-01-01", f"{filters.year:04d}-12-31"]
         if filters.kind:
-            self.where.append("t.kind = %s")
+            self.where.append(f"{self.facets_of}.kind = %s")
             self.params.append(filters.kind)
         if filters.language:
-            self.where.append("t.language = %s")
+            self.where.append(f"{self.facets_of}.language = %s")
             self.params.append(filters.language)
         if filters.tag:
             self.where.append(
@@ -641,21 +666,24 @@ class _Backend:
 
     def _matches(self, *, talk: bool) -> str:
         """The matching talks, each with its rank and, with `talk`, its conference, kind
-        and language.
+        and language, and on PostgreSQL its tag ids.
 
         Talks and conferences are joined only when a query needs them: each join costs a
-        lookup per match. A talk's conference, kind and language are read from the talk_facets
-        index, which SQLite picks over the table only with statistics.
+        lookup per match. SQLite reads a talk's conference, kind and language from the
+        talk_facets index, which it picks over the table only with statistics; PostgreSQL
+        from the row of the word index it has just matched, with no join.
         """
         columns = f"{self.id_col} AS id, {self.rank} AS rank"
         sql = self.search_from
-        if talk or self.needs_talk:
-            indexed_by = " INDEXED BY talk_facets" if self.vendor == "sqlite" else ""
-            sql += f" JOIN {TALK_TABLE} t{indexed_by} ON t.id = {self.id_col}"
+        if self.vendor == "sqlite" and (talk or self.needs_talk):
+            sql += f" JOIN {TALK_TABLE} t INDEXED BY talk_facets ON t.id = {self.id_col}"
         if talk:
-            columns += ", t.conference_id, t.kind, t.language"
+            facets = self.facets_of
+            columns += f", {facets}.conference_id, {facets}.kind, {facets}.language"
+            if self.vendor == "postgresql":
+                columns += ", s.tag_ids"
         if self.needs_conference:
-            sql += f" JOIN {CONFERENCE_TABLE} c ON c.id = t.conference_id"
+            sql += f" JOIN {CONFERENCE_TABLE} c ON c.id = {self.facets_of}.conference_id"
         return f"SELECT {columns} {sql} WHERE {' AND '.join(self.where)}"
 
     def results_queries(self, limit: int, offset: int):
@@ -681,10 +709,15 @@ class _Backend:
             "GROUP BY conference_id, kind, language) x "
             f"JOIN {CONFERENCE_TABLE} fc ON fc.id = x.conference_id"
         )
+        if self.vendor == "postgresql":
+            # Each match's tag ids came with it: no join of every tagging of every match.
+            tagged = "(SELECT unnest(m.tag_ids) AS tag_id FROM m) tt"
+        else:
+            tagged = f"m JOIN {TAGGED_TABLE} tt ON tt.content_object_id = m.id"
         tags = (
             "SELECT 'tag', x.tag_id, tg.slug, tg.name, NULL, NULL, NULL, x.n "
-            f"FROM (SELECT tt.tag_id, COUNT(*) AS n FROM m JOIN {TAGGED_TABLE} tt "
-            "ON tt.content_object_id = m.id GROUP BY tt.tag_id ORDER BY n DESC, tt.tag_id "
+            f"FROM (SELECT tt.tag_id, COUNT(*) AS n FROM {tagged} "
+            "GROUP BY tt.tag_id ORDER BY n DESC, tt.tag_id "
             f"LIMIT %s) x JOIN {TAG_TABLE} tg ON tg.id = x.tag_id"
         )
         hits = (

@@ -166,16 +166,21 @@ def test_documents_hold_each_published_talk_with_its_people_tags_and_notes():
 
     documents = sorted(_documents("default", "in", ids))  # in no particular order
 
+    conference, kind = day.conference_id, Kind.TALK
+    tag_ids = sorted(full.tags.values_list("pk", flat=True))
     assert documents == [
         (
             full.pk,
-            "Twisted <today>",
-            "Glyph Lefkowitz · Amber Brown · HawkOwl",
-            "alpha · zeta",
-            "An abstract.",
-            "First note. … Second note.",
+            (conference, kind, "", tag_ids),
+            (
+                "Twisted <today>",
+                "Glyph Lefkowitz · Amber Brown · HawkOwl",
+                "alpha · zeta",
+                "An abstract.",
+                "First note. … Second note.",
+            ),
         ),
-        (bare.pk, "Bare", "", "", "", ""),
+        (bare.pk, (conference, kind, "", []), ("Bare", "", "", "", "")),
     ]
     assert sorted(_documents("default", "range", (ids[0], ids[-1]))) == documents
 
@@ -572,6 +577,79 @@ def test_tag_facet_lists_the_most_frequent_tags_first_then_by_name(committed):
         ("alpha", 1),
         ("mid", 1),
         ("zeta", 1),
+    ]
+
+
+def facet_counts(results) -> dict[str, dict[str, int]]:
+    return {
+        name: {value.value: value.count for value in values}
+        for name, values in results.facets.items()
+    }
+
+
+def test_facets_follow_a_talks_kind_language_conference_and_tags(committed):
+    with committed():
+        old = make_conference(slug="old-conf", start_date=datetime.date(2009, 9, 8), end_date=None)
+        new = make_conference(slug="new-conf", start_date=datetime.date(2019, 9, 8), end_date=None)
+        talk = make_talk(make_day(old), title="Pelican talk", tags=["pelicans"], language="en")
+        make_talk(make_day(old), title="Pelican keynote", kind=Kind.KEYNOTE, tags=["pelicans"])
+    with committed():
+        talk.kind = Kind.LIGHTNING
+        talk.language = "de"
+        talk.day = make_day(new)
+        talk.conference = new
+        talk.save()
+        talk.tags.set(["gannets"])
+
+    assert facet_counts(search_talks("pelican")) == {
+        "conference": {"new-conf": 1, "old-conf": 1},
+        "year": {"2019": 1, "2009": 1},
+        "kind": {Kind.LIGHTNING: 1, Kind.KEYNOTE: 1},
+        "tag": {"gannets": 1, "pelicans": 1},
+        "language": {"de": 1},
+    }
+    assert found("pelican", kind=Kind.LIGHTNING) == ["Pelican talk"]
+    assert found("pelican", kind=Kind.TALK) == []
+    assert found("pelican", language="de") == ["Pelican talk"]
+    assert found("pelican", conference="new-conf") == ["Pelican talk"]
+    assert found("pelican", year=2019) == ["Pelican talk"]
+    assert found("pelican", tag="gannets") == ["Pelican talk"]
+    assert found("pelican", tag="pelicans") == ["Pelican keynote"]
+
+
+def test_tag_facet_follows_a_tag_merge(committed):
+    from taggit.models import Tag
+
+    from talks.tags import tags_merge
+
+    with committed():
+        day = make_day()
+        make_talk(day, title="Pelican one", tags=["birds"])
+        make_talk(day, title="Pelican two", tags=["seabirds"])
+        make_talk(day, title="Pelican three", tags=["birds", "seabirds"])
+    with committed():
+        tags_merge(keep=Tag.objects.get(name="birds"), others=[Tag.objects.get(name="seabirds")])
+
+    assert facet_counts(search_talks("pelican"))["tag"] == {"birds": 3}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index table")
+def test_search_rows_hold_each_talks_facets(committed):
+    with committed():
+        talk = make_talk(title="Pelican talk", kind=Kind.KEYNOTE, language="fr", tags=["b", "a"])
+        bare = make_talk(talk.day, title="Bare")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT talk_id, conference_id, kind, language, tag_ids FROM {TABLE} ORDER BY talk_id"
+        )
+        rows = cursor.fetchall()
+
+    tag_ids = sorted(talk.tags.values_list("pk", flat=True))
+    conference = talk.conference_id
+    assert rows == [
+        (talk.pk, conference, Kind.KEYNOTE, "fr", tag_ids),
+        (bare.pk, conference, Kind.TALK, "", []),
     ]
 
 

@@ -5,9 +5,10 @@ speakers' names (with their other spellings), its tags, its abstract and the tex
 of its published notes. SQLite keeps it in an FTS5 table ranked with bm25; PostgreSQL
 in a table with a weighted search vector (A title and speakers, B tags, C abstract,
 D notes) behind a GIN index, ranked with ts_rank; the vector is kept in its row
-(migration 0006), since every search reads it for each match. Both rank a title or
-speaker match far above a passing mention in notes. The table is made by migration
-0002_search.
+(migration 0006), since every search reads it for each match, ahead of the texts, and
+beside a copy of the talk's conference, kind, language and tag ids, which the facets
+group the matches by (migration 0014). Both rank a title or speaker match far above a
+passing mention in notes. The table is made by migration 0002_search.
 
 Text in scripts written without spaces (Chinese, Japanese, Korean, Thai, ...) is also
 cut into grams, held in a second index of the same shape (talks_search_grams, migration

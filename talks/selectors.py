@@ -106,9 +106,11 @@ def _page_of(ids, number, per_page: int, fetch):
     return page
 
 
-def talk_rows(ids, *, show_conference: bool = False, talks=()) -> list[Markup]:
-    """What the talk_row macro prints of each talk of `ids` (its `talk_row_lines`), in
-    that order, kept in the cache per talk until the talk's scope expires. Only the
+def talk_rows(ids, *, talks=()) -> list[Markup]:
+    """What the talk_row macro prints of each talk of `ids` in a list across conferences
+    (its `talk_row_lines`, with its conference), in that order, kept in the cache per
+    talk until the talk's scope expires (a conference's page keeps its own: see
+    `_with_program_rows`). Only the
     talks whose lines are not kept are read (with their speakers), unless they are
     among `talks`, already read: a page whose rows are all kept reads no talk."""
     read = {talk.pk: talk for talk in talks}
@@ -120,20 +122,20 @@ def talk_rows(ids, *, show_conference: bool = False, talks=()) -> list[Markup]:
         missing = [read[pk] for pk in missing_ids]
         prefetch_related_objects(missing, speakers_prefetch())  # none again if prefetched
         talk_row_lines = template_macros().talk_row_lines
-        return [talk_row_lines(talk, show_conference=show_conference) for talk in missing]
+        return [talk_row_lines(talk, show_conference=True) for talk in missing]
 
     rows = remember_many(
         ids,
-        name=lambda pk: f"talk-lines:{int(show_conference)}:{pk}",
+        name=lambda pk: f"talk-lines:{pk}",
         scopes=talk_row_scopes,
         compute=rows_of,
     )
     return [Markup(row) for row in rows]  # our own rendered HTML
 
 
-def with_rows(talks, *, show_conference: bool = False) -> list:
+def with_rows(talks) -> list:
     """`talks`, already read, each with `row_lines` (see `talk_rows`)."""
-    rows = talk_rows([talk.pk for talk in talks], show_conference=show_conference, talks=talks)
+    rows = talk_rows([talk.pk for talk in talks], talks=talks)
     for talk, row in zip(talks, rows, strict=True):
         talk.row_lines = row
     return talks
@@ -263,15 +265,13 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     if talk_count <= CONFERENCE_TALKS_LISTED:
         talks = list(
             Talk.objects.for_list()
-            .with_speakers()  # the JSON-LD names every performer
-            .with_tags()
             .filter(day__in=[day.pk for day in days])
             # The talks are the page's: their notes count once the notes themselves are
             # published, drafts of a draft conference too (only staff see those).
             .annotate(note_count=Count("notes", filter=Q(notes__published=True)))
             .order_by("day__date", "position", "start_time", "pk")
         )
-        for talk in with_rows(talks):
+        for talk in _with_program_rows(talks):
             talks_by_day[talk.day_id].append(talk)
         tags = tag_counts(talks)[:40]
     else:  # a program too long for one page: the days list theirs, in pages
@@ -286,6 +286,37 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
         "calendar_parts": _parts(talk_count, CALENDAR_PAGE_SIZE),
         "tag_counts": tags,
     }
+
+
+def _with_program_rows(talks) -> list:
+    """`talks`, already read, each with its row (`row_lines`) and its speakers and tags
+    (`listed_speakers()`, `listed_tags()`), kept in the cache per talk as rows are
+    (`talk_rows`): the conference page names every performer in its JSON-LD and counts
+    its program's tags, and reads the speakers and tags only of talks not kept."""
+
+    def compute(missing: list) -> list:
+        prefetch_related_objects(missing, speakers_prefetch(), tags_prefetch())
+        talk_row_lines = template_macros().talk_row_lines
+        return [
+            (
+                str(talk_row_lines(talk)),
+                [(speaker.pk, speaker.name, speaker.slug) for speaker in talk.listed_speakers()],
+                [(tag.pk, tag.name, tag.slug) for tag in talk.listed_tags()],
+            )
+            for talk in missing
+        ]
+
+    kept = remember_many(
+        talks,
+        name=lambda talk: f"program-row:{talk.pk}",
+        scopes=lambda talk: talk_row_scopes(talk.pk),
+        compute=compute,
+    )
+    for talk, (lines, speakers, tags) in zip(talks, kept, strict=True):
+        talk.row_lines = Markup(lines)  # our own rendered HTML
+        talk.speaker_list = [Speaker(pk=pk, name=name, slug=slug) for pk, name, slug in speakers]
+        talk.tag_list = [Tag(pk=pk, name=name, slug=slug) for pk, name, slug in tags]
+    return talks
 
 
 def _parts(count: int, size: int) -> range:
@@ -486,7 +517,7 @@ def _related_talks(talk, *, staff: bool) -> list:
 def search_page(query: str, filters, number: int):
     """The results of `query` (talks/search.py), each hit's talk with its row."""
     results = search_talks(query, filters=filters, page=number)
-    with_rows([hit.talk for hit in results.hits], show_conference=True)
+    with_rows([hit.talk for hit in results.hits])
     return results
 
 
@@ -548,7 +579,7 @@ def speaker_page(slug: str, *, staff: bool, number) -> dict | None:
     # The page prints its talks' rows, kept per talk, and names each talk with its
     # start in its JSON-LD: only that is read of them.
     events = Talk.objects.for_events().in_bulk(page.object_list)
-    rows = talk_rows(page.object_list, show_conference=True)
+    rows = talk_rows(page.object_list)
     return {
         "speaker": speaker,
         "page": page,
@@ -615,7 +646,7 @@ def tag_page(slug: str, number) -> dict | None:
     if not page.object_list:
         return None
     # The page prints the talks' rows only: the kept ones need no talk read.
-    page.object_list = talk_rows(page.object_list, show_conference=True)
+    page.object_list = talk_rows(page.object_list)
     return {"tag": tag, "page": page}
 
 

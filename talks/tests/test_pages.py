@@ -2,6 +2,7 @@ import datetime
 import re
 
 import pytest
+from taggit.models import Tag
 
 from talks.models import Kind, Talk
 from talks.tests.factories import (
@@ -169,10 +170,29 @@ def test_conference_query_count_constant(client, django_assert_num_queries, talk
     conference = make_conference()
     make_full_day(talks_per_day, conference=conference)
     make_full_day(talks_per_day, conference=conference)
-    # The conference, its days, its talks with their speakers and tags, and its own notes.
+    # The conference, its days, its talks, the speakers and tags of those whose rows are
+    # not kept (here all), and its own notes.
     with django_assert_num_queries(6):
         response = client.get(conference.get_absolute_url())
     assert response.content.decode().count('class="talk-row"') == 2 * talks_per_day
+
+
+def test_conference_page_names_renamed_speakers_and_counts_new_tags_from_kept_rows(client):
+    day = make_full_day(2)
+    talk = day.talks.order_by("position").first()
+    speaker = talk.speakers.first()
+    url = day.conference.get_absolute_url()
+    Tag.objects.create(name="freshly-tagged", slug="freshly-tagged")  # a new tag expires all
+    client.get(url)  # every row kept, with its talk's speakers and tags
+
+    speaker.name = "Renamed Speaker"
+    speaker.save()
+    talk.tags.add("freshly-tagged")
+
+    html = client.get(f"{url}?page=1").content.decode()  # the other rows from the cache
+    assert f'<a href="/speakers/{speaker.slug}/">Renamed Speaker</a>' in html  # its row
+    assert '"name":"Renamed Speaker"' in html  # a performer of the JSON-LD
+    assert 'rel="tag">freshly-tagged</a> <span class="count">1</span>' in html
 
 
 # ---------------------------------------------------------------------------

@@ -264,13 +264,16 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
     talks_by_day = {day.pk: [] for day in days}
     if talk_count <= CONFERENCE_TALKS_LISTED:
         talks = list(
-            Talk.objects.for_list()
-            .filter(day__in=[day.pk for day in days])
+            Talk.objects.filter(day__in=list(talks_by_day))
+            .defer(*TALK_DEFERRED)
             # The talks are the page's: their notes count once the notes themselves are
             # published, drafts of a draft conference too (only staff see those).
             .annotate(note_count=Count("notes", filter=Q(notes__published=True)))
             .order_by("day__date", "position", "start_time", "pk")
         )
+        days_by_pk = {day.pk: day for day in days}
+        for talk in talks:  # one object each, not one a talk
+            talk.day, talk.conference = days_by_pk[talk.day_id], conference
         for talk in _with_program_rows(talks):
             talks_by_day[talk.day_id].append(talk)
         tags = tag_counts(talks)[:40]

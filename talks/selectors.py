@@ -412,25 +412,19 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         macros = template_macros()
         return [str(macros.day_item_notes(talk_notes[talk.pk])) for talk in missing]
 
-    if staff:  # staff see drafts: none of their items is kept
-        items = items_of(talks)
-    else:
-        items = remember_many(
+    def kept(talks: list, name: str, scopes, compute) -> list:
+        if staff:  # staff see drafts: none of their items is kept
+            return compute(talks)
+        return remember_many(
             talks,
-            name=lambda talk: f"day-item:{talk.pk}",
-            scopes=lambda talk: talk_row_scopes(talk.pk),
-            compute=items_of,
+            name=lambda talk: f"{name}:{talk.pk}",
+            scopes=lambda talk: scopes(talk.pk),
+            compute=compute,
         )
+
+    items = kept(talks, "day-item", talk_row_scopes, items_of)
     noted_talks = [talk for talk, (noted, _html) in zip(talks, items, strict=True) if noted]
-    if staff:
-        ends = notes_of(noted_talks)
-    else:
-        ends = remember_many(
-            noted_talks,
-            name=lambda talk: f"day-item-notes:{talk.pk}",
-            scopes=lambda talk: talk_notes_scopes(talk.pk),
-            compute=notes_of,
-        )
+    ends = kept(noted_talks, "day-item-notes", talk_notes_scopes, notes_of)
     ends = dict(zip([talk.pk for talk in noted_talks], ends, strict=True))
     items = [
         (noted, html + ends[talk.pk] if noted else html)

@@ -88,10 +88,22 @@ class ConferenceQuerySet(PublicQuerySet):
 def talk_counts(conference_ids) -> dict[int, int]:
     """{conference id: talks on its published days} of these conferences."""
     # Talks of published days, whatever the conference: a draft's count is for staff.
-    # Counted per day, from the talks' index on their day: joining each talk to its day
-    # to ask whether it is published cost four times as much.
+    # Counted day by day from the talks' index on their day, as a subquery: joined to
+    # the days instead, PostgreSQL read every talk for the archive's oldest conferences
+    # (a hash join, 21 ms against 2 ms at 21,409 talks); joining each talk to its day to
+    # ask whether it is published cost SQLite four times as much.
+    per_day = (
+        Talk.objects.filter(day=OuterRef("pk"))
+        .order_by()
+        .values("day")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
     days = Day.objects.filter(published=True, conference__in=conference_ids).order_by()
-    return dict(days.values_list("conference_id").annotate(models.Count("talks")))
+    counts = {}
+    for conference_id, n in days.annotate(n=Subquery(per_day)).values_list("conference_id", "n"):
+        counts[conference_id] = counts.get(conference_id, 0) + (n or 0)  # None: no talks
+    return counts
 
 
 class ConferenceManager(models.Manager.from_queryset(ConferenceQuerySet)):

@@ -479,6 +479,35 @@ def test_failure_while_writing_rolls_the_event_back_and_later_events_still_impor
     assert (summary.get("Speaker", "created"), summary.get("Tag", "created")) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("batch_seconds", "batches"), [(60, [["a", "b", "c"]]), (0, [["a"], ["b"], ["c"]])]
+)
+def test_events_are_written_and_announced_in_batches(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks, batch_seconds, batches
+):
+    from talks.signals import content_imported
+
+    for name in ("a", "b", "c"):
+        write_event(tmp_path, f"{name}-con-2020", {name: video()}, category={"title": name})
+    monkeypatch.setattr(pyvideo_module, "BATCH_SECONDS", batch_seconds)
+    received = []
+
+    def listener(sender, conference_ids, **kwargs):
+        received.append([Conference.objects.get(pk=pk).name for pk in conference_ids])
+
+    content_imported.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            import_pyvideo(tmp_path)
+        assert received == batches
+        received.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            import_pyvideo(tmp_path)  # nothing changed: nothing announced
+        assert received == []
+    finally:
+        content_imported.disconnect(listener)
+
+
 def test_nan_in_a_record_skips_that_record_by_name(tmp_path):
     event = write_event(tmp_path, "n-con-2020", {"good": video(title="Good")})
     write_json(event / "videos" / "bad.json", '{"title": "Bad", "duration": NaN}')

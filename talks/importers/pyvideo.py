@@ -735,6 +735,10 @@ def _import_path(run: "_Run", path, max_json_bytes: int, stdout) -> None:
                     stdout.write(line + "\n")
                 if time.monotonic() >= deadline:
                     break
+            # Versions of the rows as the events left them: the last event to write a
+            # row (a speaker of several) gives its version.
+            run.history.add(run.written[::-1])
+            run.written = []
             if run.changed:
                 # Only a change refreshes the pages and the search index.
                 announce_import("pyvideo", run.changed)
@@ -821,7 +825,9 @@ class _Run:
         self.renderer = renderer
         self.history = history
         self.statistics = PlannerStatistics()
-        self.changed: set[int] = set()  # conferences written since the last announcement
+        # Since the last commit: conferences to announce, rows to keep versions of.
+        self.changed: set[int] = set()
+        self.written: list = []
         self._forget_written_rows()
 
     def _forget_written_rows(self) -> None:
@@ -886,7 +892,7 @@ class _Run:
                 counts = writer.write(event.videos)
                 writer.remove_withheld(event.withheld)
                 self.statistics.grew(counts["created"])
-                self.history.add(writer.written)
+            self.written.extend(writer.written)
             if any(n["created"] or n["updated"] for n in event_summary.counts.values()):
                 self.changed.add(writer.conference.pk)
         except DatabaseError as exc:

@@ -406,6 +406,36 @@ def test_an_import_run_records_one_revision(tmp_path):
     assert Revision.objects.count() == 1
 
 
+def test_an_event_rolled_back_within_its_batch_leaves_no_versions(tmp_path, monkeypatch):
+    from talks.importers import pyvideo
+
+    root = tmp_path / "data"
+    write_event(root, "a-con-2020", {"a": video(title="First", id=1)}, category={"title": "A"})
+    write_event(root, "b-con-2021", {"b": video(title="Second", id=2)}, category={"title": "B"})
+    real_links = pyvideo._EventWriter._links
+
+    def links_failing_in_the_second_event(self, talks):
+        real_links(self, talks)  # its talks are written, and then rolled back
+        if self.conference.name == "B":
+            raise pyvideo.DatabaseError("disk full")
+
+    monkeypatch.setattr(pyvideo._EventWriter, "_links", links_failing_in_the_second_event)
+    monkeypatch.setattr(pyvideo, "BATCH_SECONDS", 60)  # both events in one transaction
+
+    summary = import_pyvideo(root)
+
+    assert len(summary.failures) == 1
+    (revision,) = Revision.objects.all()
+    assert {(v.content_type.model, v.object_repr) for v in revision.version_set.all()} == {
+        ("conference", "A"),
+        ("day", str(Day.objects.get())),
+        ("talk", "First"),
+        ("talkspeaker", "Talk speaker of First"),
+        ("speaker", str(Speaker.objects.get())),
+    }
+    assert all(v.object is not None for v in revision.version_set.all())
+
+
 def test_an_import_that_changes_a_talk_adds_its_version(tmp_path, admin_client):
     event = write_event(tmp_path, "change-con-2021", {"t": video(title="Before", id=1)})
     import_pyvideo(event)

@@ -128,12 +128,18 @@ def talk_scopes(talk_ids) -> set[str]:
 
 def related_scopes(talk_ids=(), *, tag_ids=()) -> set[str]:
     """The scopes of the talk pages that may list these talks (ids, or a query of them),
-    or talks with these tags, under "related talks": the conferences of every talk
-    sharing a tag with them."""
+    or talks with these tags, under "related talks": the pages and the kept related
+    talks (`related_scope`) of the conferences of every talk sharing a tag with them."""
     tags = TaggedTalk.objects.filter(content_object__in=talk_ids).values("tag")
     sharing = Q(talks__tagged_items__tag__in=tags) | Q(talks__tagged_items__tag__in=tag_ids)
     slugs = Conference.objects.filter(sharing).values_list("slug", flat=True).distinct()
-    return {conference_scope(slug) for slug in slugs}
+    return {scope for slug in slugs for scope in (conference_scope(slug), related_scope(slug))}
+
+
+def related_scope(slug: str) -> str:
+    """The scope of the related talks kept for the talk pages of a conference: a note
+    saved expires those pages, not the talks they list as related."""
+    return f"related:{slug}"
 
 
 def talk_row_scopes(talk_id: int) -> list[str]:

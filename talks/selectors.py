@@ -25,6 +25,7 @@ from speakers.models import Speaker, SpeakerAlias
 from talks.freshness import (
     LISTED_SPEAKERS,
     conference_scope,
+    related_scope,
     talk_notes_scopes,
     talk_row_scopes,
 )
@@ -467,21 +468,31 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
         Talk.objects.visible(staff=staff)
         .for_list()
         .defer(None)  # its own page prints what lists leave out
-        .with_speakers()
-        .with_tags()
-        .with_links()
         .with_link_health()
         .filter(conference__slug=conference_slug, slug=talk_slug)
         .first()
     )
     if talk is None:
         return None
+
+    # Its speakers, tags and links, and the related talks, are kept apart from the page:
+    # a note saved expires the page (it prints the notes), not what the talk prints.
+    def read_lists():
+        prefetch_related_objects([talk], speakers_prefetch(), tags_prefetch(), links_prefetch())
+        return talk.speaker_list, talk.tag_list, talk.link_rows, _related_talks(talk, staff=staff)
+
+    if staff:  # staff see drafts: nothing of theirs is kept
+        kept = read_lists()
+    else:
+        scopes = [*talk_row_scopes(talk.pk), related_scope(conference_slug)]
+        kept = remember(f"talk-lists:{talk.pk}", scopes, read_lists)
+    talk.speaker_list, talk.tag_list, talk.link_rows, related = kept
     notes = Note.objects.visible(staff=staff).filter(talk=talk).with_authors()
     return {
         "conference": talk.conference,
         "talk": talk,
         "notes": _about(notes.order_by("created", "pk"), talk=talk),
-        "related_talks": _related_talks(talk, staff=staff),
+        "related_talks": related,
     }
 
 

@@ -4,6 +4,7 @@ import re
 import pytest
 from taggit.models import Tag
 
+from confnotes.pagecache import EVERYWHERE, expire
 from talks.models import Kind, Talk
 from talks.tests.factories import (
     make_conference,
@@ -360,9 +361,21 @@ def test_talk_query_count_constant(client, django_assert_num_queries, size):
     with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('class="note"') == size + 1
-    with django_assert_num_queries(6):  # the player page: the same page, the same queries
+    # The player page: the talk and its notes read, its speakers, tags, links and
+    # related talks kept from the page before.
+    with django_assert_num_queries(2):
         response = client.get(f"{url}?play=1")
     assert "<iframe" in response.content.decode()
+    note = talk.notes.first()
+    note.body = "Edited after the talk."
+    note.save()  # expires the page, not what the talk prints
+
+    with django_assert_num_queries(2):
+        edited = client.get(url).content
+    assert b"Edited after the talk." in edited
+    expire({EVERYWHERE})
+    with django_assert_num_queries(6):
+        assert client.get(url).content == edited  # the same as read with nothing kept
 
 
 # ---------------------------------------------------------------------------

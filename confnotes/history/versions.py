@@ -105,8 +105,8 @@ def shown_fields(model) -> list:
 
 
 class RevisionLog:
-    """One revision for a run that writes in several transactions or savepoints (an
-    import: one per event or file). `add()` stores versions inside the caller's
+    """One revision for a run that writes in several transactions (an import: one per
+    second of events, or per file). `add()` stores versions inside the caller's
     transaction; the revision is made by the first `add()` that has something to
     store, so a run that changed nothing leaves none, and made again if that
     transaction or savepoint was rolled back."""

@@ -106,6 +106,13 @@ def conference_scope(slug: str) -> str:
     return f"conference:{slug}"
 
 
+def program_scope(slug: str) -> str:
+    """The scope of a conference's days and the talks on them, as its day pages read
+    them (`selectors.day_page` keeps them): every edit that expires the conference's
+    pages expires it too, but a note's, which changes neither."""
+    return f"program:{slug}"
+
+
 def talk_scopes(talk_ids) -> set[str]:
     """The scopes of what prints these talks (ids, or a query of them): their rows
     (`talk:<id>`, see `talk_row_scopes`) and notes (`talk_notes_scopes`), their
@@ -156,9 +163,13 @@ def talk_notes_scopes(talk_id: int) -> list[str]:
     return [f"talk-notes:{talk_id}"]
 
 
-def conference_scopes(conference_ids) -> set[str]:
+def conference_scopes(conference_ids, *, program: bool = True) -> set[str]:
+    """The scopes of these conferences' pages (ids, or a query of them) and, with
+    `program`, of their programs (`program_scope`): every edit of a conference's days
+    and talks passes through here, and a talk's other pages (`talk_scopes`) have none."""
     slugs = Conference.objects.filter(pk__in=conference_ids).values_list("slug", flat=True)
-    return {conference_scope(slug) for slug in slugs}
+    made = (conference_scope, program_scope) if program else (conference_scope,)
+    return {scope(slug) for slug in slugs for scope in made}
 
 
 def note_changed(sender, instance, created=False, signal=None, publication=False, **kwargs):
@@ -183,10 +194,12 @@ def note_changed(sender, instance, created=False, signal=None, publication=False
     scopes = talk_scopes(talks) if talks else set()
     if not counted:  # the talks' rows are kept; their notes, and pages printing notes, not
         scopes -= {scope for pk in talks for scope in talk_row_scopes(pk)}
+    # Notes are no part of a conference's program: its days and talks stay kept.
     if days:
-        scopes |= conference_scopes(Day.objects.filter(pk__in=days).values("conference"))
+        days = Day.objects.filter(pk__in=days).values("conference")
+        scopes |= conference_scopes(days, program=False)
     if conferences:
-        scopes |= conference_scopes(conferences)
+        scopes |= conference_scopes(conferences, program=False)
     authors = Author.objects.filter(note_authors__note=instance.pk).values_list("slug", flat=True)
     scopes |= {f"author:{slug}" for slug in authors}
     expire(scopes | set(NOTE_LISTS))
@@ -213,7 +226,10 @@ def note_author_changed(sender, instance, **kwargs) -> None:
 def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None:
     # The conference's scope by its key too: a deleted talk's rows are gone.
     scopes = talk_scopes([instance.pk]) | conference_scopes([instance.conference_id])
-    moved = getattr(instance, "_loaded_day_id", instance.day_id) != instance.day_id
+    loaded_day = getattr(instance, "_loaded_day_id", instance.day_id)
+    moved = loaded_day != instance.day_id
+    if moved:  # the day it left may be another conference's, whose pages listed it
+        scopes |= conference_scopes(Day.objects.filter(pk=loaded_day).values("conference"))
     if created or moved or signal is post_delete:
         scopes |= set(ARCHIVE)  # the lists count talks
     else:
@@ -246,7 +262,8 @@ def conference_changed(sender, instance, **kwargs) -> None:
     """A conference, or one of its days: its pages, and every list that counts its talks.
 
     Its old slug's pages too: they redirect now, or stop doing so."""
-    scopes = _slug_scopes("conference", instance) | set(ARCHIVE)
+    scopes = _slug_scopes("conference", instance) | _slug_scopes("program", instance)
+    scopes |= set(ARCHIVE)
     if not kwargs.get("created"):  # a new conference has no talks on other pages yet
         # Speaker and tag pages, and related talks, print the conference's name.
         talks = Talk.objects.filter(conference=instance).values("pk")

@@ -25,6 +25,7 @@ from speakers.models import Speaker, SpeakerAlias
 from talks.freshness import (
     LISTED_SPEAKERS,
     conference_scope,
+    program_scope,
     related_scope,
     talk_notes_scopes,
     talk_row_scopes,
@@ -353,13 +354,24 @@ def _about(notes, **subject) -> list:
 def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -> dict | None:
     """The day with its talks in program order, each with its notes; None when the
     conference has no such day (`days` in the result then lists the ones it has).
-    A day of more than DAY_PAGE_SIZE items is printed in pages of that many."""
-    days = list(
-        Day.objects.visible(staff=staff)
-        .select_related("conference")
-        .defer("conference__recap", "conference__recap_html", "conference__extra")
-        .filter(conference__slug=conference_slug)
-        .annotate(talk_count=Count("talks"))
+    A day of more than DAY_PAGE_SIZE items is printed in pages of that many.
+
+    The conference's days and the day's talks are kept under its program's scope,
+    which a note's edit leaves (`program_scope`): the page rebuilt after a note is
+    saved reads only notes."""
+
+    def kept_program(name: str, compute):
+        return compute() if staff else remember(name, [program_scope(conference_slug)], compute)
+
+    days = kept_program(
+        f"days:{conference_slug}",
+        lambda: list(
+            Day.objects.visible(staff=staff)
+            .select_related("conference")
+            .defer("conference__recap", "conference__recap_html", "conference__extra")
+            .filter(conference__slug=conference_slug)
+            .annotate(talk_count=Count("talks"))
+        ),
     )
     index = next((i for i, day in enumerate(days) if day.slug == day_slug), None)
     if index is None:
@@ -367,10 +379,14 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
     current = days[index]
     # The day's count came with the days: its pages cost no COUNT query.
     page = paginate(range(current.talk_count), number, DAY_PAGE_SIZE)
-    talks = list(
-        Talk.objects.filter(day=current)
-        .defer(*TALK_DEFERRED)
-        .with_link_health()[page.start_index() - 1 if current.talk_count else 0 : page.end_index()]
+    start = page.start_index() - 1 if current.talk_count else 0
+    talks = kept_program(
+        f"day-talks:{current.pk}:{page.number}",
+        lambda: list(
+            Talk.objects.filter(day=current)
+            .defer(*TALK_DEFERRED)
+            .with_link_health()[start : page.end_index()]
+        ),
     )
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk

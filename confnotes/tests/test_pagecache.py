@@ -2,7 +2,7 @@ import pytest
 
 from confnotes.pagecache import EVERYWHERE, expire, versions
 from talks.freshness import publication_changed
-from talks.models import Note
+from talks.models import Note, Talk
 from talks.tests.factories import make_day, make_full_day, make_note, make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,16 @@ def test_staff_are_never_served_from_the_cache(client, admin_client):
 
     assert "X-Confnotes-Cache" not in response
     assert "Hidden draft" in response.content.decode()
+
+
+def test_what_staff_read_of_a_day_s_program_is_never_kept_for_readers(client, admin_client):
+    day = make_day(title="Public day")
+    make_day(day.conference, title="Draft day", published=False)
+    url = day.get_absolute_url()
+
+    assert "Draft day" in admin_client.get(url).content.decode()
+    assert "Draft day" not in client.get(f"{url}?other=1").content.decode()
+    assert "Draft day" in admin_client.get(url).content.decode()
 
 
 def test_pages_made_for_who_asks_are_private_and_vary_with_the_cookie(client, admin_client):
@@ -164,9 +174,10 @@ def test_stored_pages_carry_the_headers_of_the_middleware_after_the_cache(client
 # Queries of a page whose rows all come from the cache: no speakers, tags, links or
 # notes of talks (the conference page's JSON-LD and tag counts read theirs from its
 # kept rows; a speaker page reads the speaker's aliases). A tag page reads only the
-# tag: it prints rows alone.
+# tag: it prints rows alone. The day page's days and talks are kept too: it reads the
+# day's own notes, which the first request read with its talks' notes.
 @pytest.mark.parametrize(
-    ("kind", "queries"), [("day", 3), ("conference", 4), ("speaker", 4), ("tag", 1)]
+    ("kind", "queries"), [("day", 1), ("conference", 4), ("speaker", 4), ("tag", 1)]
 )
 def test_a_page_rebuilt_from_cached_rows_is_the_page_rendered_whole(
     client, django_assert_num_queries, kind, queries
@@ -198,14 +209,15 @@ def test_a_day_s_own_notes_are_kept_until_a_change_to_its_conference(
     client.get(url)  # every row rendered and kept
     client.get(f"{url}?other=1")  # rows from the cache; the day's own notes read and kept
 
-    # An address the page cache never stores: only the day and its talks are read.
-    with django_assert_num_queries(2):
+    # An address the page cache never stores: the days and the day's talks are kept too.
+    with django_assert_num_queries(0):
         rebuilt = client.get(f"{url}?other=2")
     assert "Lunch on the terrace" in rebuilt.content.decode()
 
     day_note.body = "Lunch in the hall"
     day_note.save()
-    html = client.get(f"{url}?other=3").content.decode()
+    with django_assert_num_queries(1):  # the day's notes: its days and talks stay kept
+        html = client.get(f"{url}?other=3").content.decode()
     assert "Lunch in the hall" in html and "Lunch on the terrace" not in html
 
     day_note.published = False
@@ -240,13 +252,59 @@ def test_a_note_s_text_edit_reads_again_only_its_talk_s_notes(client, django_ass
     note.body = "Rewritten after the talk"
     note.save()
 
-    # The day and its days, its talks, and that talk's notes (with the day's own): not
-    # the speakers, tags and links of its talk, whose part of the item is still kept.
-    with django_assert_num_queries(3):
+    # That talk's notes (with the day's own): not the days, the day's talks, nor the
+    # speakers, tags and links of its talk, whose part of the item is still kept.
+    with django_assert_num_queries(1):
         rebuilt = client.get(f"{url}?other=1")
     assert "Rewritten after the talk" in rebuilt.content.decode()
     expire({EVERYWHERE})
     assert client.get(f"{url}?other=1").content == rebuilt.content  # as made whole
+
+
+@pytest.mark.parametrize("edit", ["talk", "day", "conference"])
+def test_a_day_page_rebuilt_after_a_note_s_edit_prints_the_program_as_it_is_now(client, edit):
+    day = make_day(title="Opening day")
+    talk = make_talk(day, title="Keynote as announced")
+    note = make_note(talk=talk, body="First words")
+    url = day.get_absolute_url()
+    client.get(url)  # the days and the day's talks kept, under the program's scope
+
+    note = Note.objects.get(pk=note.pk)  # as the admin loads it
+    note.body = "Second words"
+    note.save()  # leaves the program kept: it reads only notes (see above)
+    assert "Second words" in client.get(url).content.decode()
+
+    # Each of these moves the program's scope; the page is read again from kept rows.
+    changed = {"talk": talk, "day": day, "conference": day.conference}[edit]
+    changed = type(changed).objects.get(pk=changed.pk)
+    field, old, new = {
+        "talk": ("title", "Keynote as announced", "Keynote as given"),
+        "day": ("title", "Opening day", "Sprint day"),
+        "conference": ("name", day.conference.name, "Renamed Conf"),
+    }[edit]
+    setattr(changed, field, new)
+    changed.save()
+
+    html = client.get(url).content.decode()
+    assert new in html and old not in html
+
+
+def test_a_talk_moved_to_another_conference_leaves_the_first_one_s_pages(client):
+    day, elsewhere = make_day(), make_day()
+    make_talk(day, title="Staying talk")
+    talk = make_talk(day, title="Wandering talk")
+    pages = [day.get_absolute_url(), day.conference.get_absolute_url()]
+    for url in pages:
+        assert "Wandering talk" in client.get(url).content.decode()
+
+    talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
+    talk.day = elsewhere
+    talk.save()
+
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "Staying talk" in html and "Wandering talk" not in html, url
+    assert "Wandering talk" in client.get(elsewhere.get_absolute_url()).content.decode()
 
 
 def test_a_note_published_or_withdrawn_changes_its_talk_s_line_and_count(client):

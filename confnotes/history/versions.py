@@ -283,7 +283,7 @@ def _collect(objects) -> dict[type, dict]:
             for follow in _registry[model].follows:
                 child, key = follow.key.model, follow.key
                 names = list(dict.fromkeys([*_dumper(child).attnames, key.attname]))
-                kind = capfirst(child._meta.verbose_name)
+                kind = str(capfirst(child._meta.verbose_name))  # once, not per row: lazy
                 pks = list(parents)
                 for start in range(0, len(pks), BATCH_SIZE):
                     batch = pks[start : start + BATCH_SIZE]

@@ -491,18 +491,27 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
     if talk is None:
         return None
 
-    # Its speakers, tags and links, and the related talks, are kept apart from the page:
-    # a note saved expires the page (it prints the notes), not what the talk prints.
+    # Kept apart from the page, which a note saved expires (it prints the notes): the
+    # talk's speakers, tags and links, under its row's scope; and its related talks,
+    # found by its tags, under its conference's related talks (`related_scope`) and
+    # keyed by those tags, so a save of the talk reads them again only when its tags
+    # changed.
     def read_lists():
         prefetch_related_objects([talk], speakers_prefetch(), tags_prefetch(), links_prefetch())
-        return talk.speaker_list, talk.tag_list, talk.link_rows, _related_talks(talk, staff=staff)
+        return talk.speaker_list, talk.tag_list, talk.link_rows
 
     if staff:  # staff see drafts: nothing of theirs is kept
-        kept = read_lists()
+        read_lists()
+        related = _related_talks(talk, staff=staff)
     else:
-        scopes = [*talk_row_scopes(talk.pk), related_scope(conference_slug)]
-        kept = remember(f"talk-lists:{talk.pk}", scopes, read_lists)
-    talk.speaker_list, talk.tag_list, talk.link_rows, related = kept
+        lists = remember(f"talk-lists:{talk.pk}", talk_row_scopes(talk.pk), read_lists)
+        talk.speaker_list, talk.tag_list, talk.link_rows = lists
+        tags = ",".join(str(tag.pk) for tag in talk.listed_tags())
+        related = remember(
+            f"related-talks:{talk.pk}:{tags}",
+            [related_scope(conference_slug)],
+            lambda: _related_talks(talk, staff=staff),
+        )
     notes = Note.objects.visible(staff=staff).filter(talk=talk).with_authors()
     return {
         "conference": talk.conference,

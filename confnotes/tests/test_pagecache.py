@@ -3,7 +3,14 @@ import pytest
 from confnotes.pagecache import EVERYWHERE, expire, versions
 from talks.freshness import publication_changed
 from talks.models import Note, Talk
-from talks.tests.factories import make_day, make_full_day, make_note, make_speaker, make_talk
+from talks.tests.factories import (
+    make_conference,
+    make_day,
+    make_full_day,
+    make_note,
+    make_speaker,
+    make_talk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -483,6 +490,41 @@ def test_a_talk_that_loses_a_tag_leaves_the_related_talks_it_was_in(client):
     leaving.tags.remove("hovercraft")
 
     assert "Leaving talk" not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_a_talk_s_save_reads_its_related_talks_again_only_when_its_tags_change(
+    client, django_assert_num_queries
+):
+    talk = make_talk(make_day(), title="Seen from here", tags=["hovercraft", "eels"])
+    make_talk(make_day(), title="Shares hovercraft", tags=["hovercraft"])
+    make_talk(make_day(), title="Shares eels", tags=["eels"])
+    url = talk.get_absolute_url()
+    html = client.get(url).content.decode()
+    assert "Shares hovercraft" in html and "Shares eels" in html
+
+    talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
+    talk.abstract = "Written up after the talk."
+    talk.save()
+    # The talk, its speakers, tags and links, and its notes: not its related talks.
+    with django_assert_num_queries(5):
+        html = client.get(url).content.decode()
+    assert "Written up after the talk." in html and "Shares eels" in html
+
+    talk.tags.remove("eels")  # no other talk of its conference has it
+
+    html = client.get(url).content.decode()
+    assert "Shares hovercraft" in html and "Shares eels" not in html
+
+
+def test_what_staff_read_of_related_talks_is_never_kept_for_readers(client, admin_client):
+    talk = make_talk(make_day(), tags=["hovercraft"])
+    make_talk(
+        make_day(make_conference(published=False)), title="Draft related", tags=["hovercraft"]
+    )
+    url = talk.get_absolute_url()
+
+    assert "Draft related" in admin_client.get(url).content.decode()
+    assert "Draft related" not in client.get(url).content.decode()
 
 
 def test_a_deploy_that_changes_a_template_reads_no_old_page(settings, tmp_path, monkeypatch):

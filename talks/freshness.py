@@ -113,10 +113,11 @@ def program_scope(slug: str) -> str:
     return f"program:{slug}"
 
 
-def talk_scopes(talk_ids) -> set[str]:
+def talk_scopes(talk_ids, *, lists: bool = True) -> set[str]:
     """The scopes of what prints these talks (ids, or a query of them): their rows
     (`talk:<id>`, see `talk_row_scopes`) and notes (`talk_notes_scopes`), their
-    conferences', speakers' and tags' pages."""
+    conferences', speakers' and tags' pages; with `lists`, their speakers, tags and
+    links as their own pages keep them (`talk_lists_scopes`)."""
     talks = Talk.objects.filter(pk__in=talk_ids).values_list("pk", "conference__slug")
     speakers = Speaker.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
     tags = Tag.objects.filter(talks_taggedtalk_items__content_object__in=talk_ids).values_list(
@@ -126,7 +127,12 @@ def talk_scopes(talk_ids) -> set[str]:
         {
             scope
             for pk, slug in talks
-            for scope in (*talk_row_scopes(pk), *talk_notes_scopes(pk), conference_scope(slug))
+            for scope in (
+                *talk_row_scopes(pk),
+                *talk_notes_scopes(pk),
+                *(talk_lists_scopes(pk) if lists else ()),
+                conference_scope(slug),
+            )
         }
         | {f"speaker:{slug}" for slug in speakers}
         | {f"tag:{slug}" for slug in tags}
@@ -153,6 +159,13 @@ def talk_row_scopes(talk_id: int) -> list[str]:
     """The scopes of a talk's row, as lists of talks and the day page print it: the talk's
     own, which every change to what such a row prints expires (see `talk_scopes`)."""
     return [f"talk:{talk_id}"]
+
+
+def talk_lists_scopes(talk_id: int) -> list[str]:
+    """The scopes of a talk's speakers, tags and links, as its page keeps them: what
+    moves its row's scope (`talk_scopes`) but a save of the talk itself or of a note,
+    which changes none of them."""
+    return [f"talk-lists:{talk_id}"]
 
 
 def talk_notes_scopes(talk_id: int) -> list[str]:
@@ -191,7 +204,7 @@ def note_changed(sender, instance, created=False, signal=None, publication=False
         or loaded_published != instance.published
         or len(talks) + len(days) + len(conferences) > 1
     )
-    scopes = talk_scopes(talks) if talks else set()
+    scopes = talk_scopes(talks, lists=False) if talks else set()
     if not counted:  # the talks' rows are kept; their notes, and pages printing notes, not
         scopes -= {scope for pk in talks for scope in talk_row_scopes(pk)}
     # Notes are no part of a conference's program: its days and talks stay kept.
@@ -224,8 +237,10 @@ def note_author_changed(sender, instance, **kwargs) -> None:
 
 
 def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None:
-    # The conference's scope by its key too: a deleted talk's rows are gone.
-    scopes = talk_scopes([instance.pk]) | conference_scopes([instance.conference_id])
+    # The conference's scope by its key too: a deleted talk's rows are gone. Its
+    # speakers, tags and links move their own scope as they are saved or deleted.
+    scopes = talk_scopes([instance.pk], lists=False)
+    scopes |= conference_scopes([instance.conference_id])
     loaded_day = getattr(instance, "_loaded_day_id", instance.day_id)
     moved = loaded_day != instance.day_id
     if moved:  # the day it left may be another conference's, whose pages listed it
@@ -296,7 +311,8 @@ def speaker_alias_changed(sender, instance, **kwargs) -> None:
 
 def link_changed(sender, instance, **kwargs) -> None:
     talks = Talk.objects.filter(pk=instance.talk_id)
-    expire(conference_scopes(talks.values("conference")) | set(talk_row_scopes(instance.talk_id)))
+    own = {*talk_row_scopes(instance.talk_id), *talk_lists_scopes(instance.talk_id)}
+    expire(conference_scopes(talks.values("conference")) | own)
 
 
 def everything_changed(**kwargs) -> None:

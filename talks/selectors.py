@@ -27,6 +27,7 @@ from talks.freshness import (
     conference_scope,
     program_scope,
     related_scope,
+    talk_lists_scopes,
     talk_notes_scopes,
     talk_row_scopes,
 )
@@ -491,11 +492,10 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
     if talk is None:
         return None
 
-    # Kept apart from the page, which a note saved expires (it prints the notes): the
-    # talk's speakers, tags and links, under its row's scope; and its related talks,
-    # found by its tags, under its conference's related talks (`related_scope`) and
-    # keyed by those tags, so a save of the talk reads them again only when its tags
-    # changed.
+    # Kept apart from the page, which a note saved expires (it prints the notes), and
+    # from the talk, which its own save changes: its speakers, tags and links
+    # (`talk_lists_scopes`); and its related talks, found by its tags, under its
+    # conference's related talks (`related_scope`) and keyed by those tags.
     def read_lists():
         prefetch_related_objects([talk], speakers_prefetch(), tags_prefetch(), links_prefetch())
         return talk.speaker_list, talk.tag_list, talk.link_rows
@@ -504,7 +504,7 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
         read_lists()
         related = _related_talks(talk, staff=staff)
     else:
-        lists = remember(f"talk-lists:{talk.pk}", talk_row_scopes(talk.pk), read_lists)
+        lists = remember(f"talk-lists:{talk.pk}", talk_lists_scopes(talk.pk), read_lists)
         talk.speaker_list, talk.tag_list, talk.link_rows = lists
         tags = ",".join(str(tag.pk) for tag in talk.listed_tags())
         related = remember(

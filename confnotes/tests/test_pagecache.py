@@ -2,11 +2,12 @@ import pytest
 
 from confnotes.pagecache import EVERYWHERE, expire, versions
 from talks.freshness import publication_changed
-from talks.models import Note, Talk
+from talks.models import Note, Talk, TalkSpeaker
 from talks.tests.factories import (
     make_conference,
     make_day,
     make_full_day,
+    make_link,
     make_note,
     make_speaker,
     make_talk,
@@ -492,7 +493,7 @@ def test_a_talk_that_loses_a_tag_leaves_the_related_talks_it_was_in(client):
     assert "Leaving talk" not in client.get(other.get_absolute_url()).content.decode()
 
 
-def test_a_talk_s_save_reads_its_related_talks_again_only_when_its_tags_change(
+def test_a_talk_s_save_reads_the_talk_again_and_its_related_talks_when_its_tags_change(
     client, django_assert_num_queries
 ):
     talk = make_talk(make_day(), title="Seen from here", tags=["hovercraft", "eels"])
@@ -505,8 +506,8 @@ def test_a_talk_s_save_reads_its_related_talks_again_only_when_its_tags_change(
     talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
     talk.abstract = "Written up after the talk."
     talk.save()
-    # The talk, its speakers, tags and links, and its notes: not its related talks.
-    with django_assert_num_queries(5):
+    # The talk and its notes: not its speakers, tags and links, nor its related talks.
+    with django_assert_num_queries(2):
         html = client.get(url).content.decode()
     assert "Written up after the talk." in html and "Shares eels" in html
 
@@ -514,6 +515,55 @@ def test_a_talk_s_save_reads_its_related_talks_again_only_when_its_tags_change(
 
     html = client.get(url).content.decode()
     assert "Shares hovercraft" in html and "Shares eels" not in html
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "speaker added",
+        "speaker renamed",
+        "speaker taken off",
+        "tag added",
+        "link added",
+        "link edited",
+    ],
+)
+def test_a_change_to_a_talk_s_speakers_tags_or_links_shows_on_its_page(client, change):
+    speaker = make_speaker(name="Grace Example")
+    talk = make_talk(title="Kept lists", speakers=[speaker], tags=["eels"])
+    make_talk(tags=["hovercraft"])  # a tag made anew would expire everything
+    link = make_link(talk, title="Transcript here")
+    url = talk.get_absolute_url()
+    client.get(url)
+    talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
+    talk.abstract = "Written up after the talk."
+    talk.save()  # the page read again, its speakers, tags and links kept
+    assert "Grace Example" in client.get(url).content.decode()
+
+    if change == "speaker added":
+        TalkSpeaker.objects.create(talk=talk, speaker=make_speaker(name="Ada Added"), position=1)
+        shown, gone = "Ada Added", None
+    elif change == "speaker renamed":
+        speaker.name = "Grace Renamed"
+        speaker.save()
+        shown, gone = "Grace Renamed", "Grace Example"
+    elif change == "speaker taken off":
+        TalkSpeaker.objects.get(talk=talk, speaker=speaker).delete()
+        shown, gone = None, "Grace Example"
+    elif change == "tag added":
+        talk.tags.add("hovercraft")
+        shown, gone = "hovercraft", None
+    elif change == "link added":
+        make_link(talk, title="Photos elsewhere")
+        shown, gone = "Photos elsewhere", None
+    else:
+        link.title = "Transcript moved"
+        link.save()
+        shown, gone = "Transcript moved", "Transcript here"
+
+    html = client.get(url).content.decode()
+    assert shown is None or shown in html
+    assert gone is None or gone not in html
 
 
 def test_what_staff_read_of_related_talks_is_never_kept_for_readers(client, admin_client):

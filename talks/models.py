@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -887,6 +886,17 @@ _ROW, _FIELD = "\x1e", "\x1f"
 _UNREAD = object()
 
 
+class _Joined(models.Func):
+    """Its values joined into one string with SQL's `||`, which both databases read as
+    text whatever the values' types. Concat would wrap each value in a COALESCE and a
+    cast, which PostgreSQL does not need here (no value is NULL) and which made this
+    the costliest part of a note query to compile."""
+
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = models.TextField()
+
+
 @cache
 def _bylines() -> Subquery:
     """A note's authors as one string, "position, id, slug, name" each. Built once: an
@@ -897,15 +907,9 @@ def _bylines() -> Subquery:
         .values("note")
         .annotate(
             data=StringAgg(
-                Concat(
-                    Cast("position", models.CharField()),
-                    Value(_FIELD),
-                    Cast("author_id", models.CharField()),
-                    Value(_FIELD),
-                    "author__slug",
-                    Value(_FIELD),
-                    "author__name",
-                    output_field=models.CharField(),
+                _Joined(
+                    *("position", Value(_FIELD), "author_id", Value(_FIELD)),
+                    *("author__slug", Value(_FIELD), "author__name"),
                 ),
                 delimiter=Value(_ROW),
             )

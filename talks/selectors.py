@@ -282,7 +282,7 @@ def conference_page(slug: str, *, staff: bool) -> dict | None:
         tags = tag_counts(talks)[:40]
     else:  # a program too long for one page: the days list theirs, in pages
         tags = _tag_counts_of(Talk.objects.filter(day__in=[day.pk for day in days]))
-    notes = Note.objects.visible(staff=staff).filter(conference=conference).with_authors()
+    notes = Note.objects.visible_about(Q(conference=conference), staff=staff).with_authors()
     return {
         "conference": conference,
         "notes": _about(notes, conference=conference),
@@ -392,8 +392,8 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
     for talk in talks:
         talk.day, talk.conference = current, current.conference  # one object each, not one a talk
 
-    def notes():  # built only when read: on a page whose items are all kept, never
-        return Note.objects.visible(staff=staff).with_authors().defer("body")
+    def notes(subjects: Q):  # built only when read: on a page whose items are all kept, never
+        return Note.objects.visible_about(subjects, staff=staff).with_authors().defer("body")
 
     # Each talk's printing (its row scope: `talk_row_scopes`) and its notes (its notes'
     # scope too: a note's text changes no row) are kept apart: after a note is saved,
@@ -405,7 +405,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         nonlocal day_notes
         day_notes = []
         talk_notes.update((pk, []) for pk in talk_ids)
-        for note in notes().filter(Q(day=current) | Q(talk__in=talk_ids)):
+        for note in notes(Q(day=current) | Q(talk__in=talk_ids)):
             if note.day_id:
                 note.day = current
             (day_notes if note.day_id else talk_notes[note.talk_id]).append(note)
@@ -454,7 +454,7 @@ def day_page(conference_slug: str, day_slug: str, *, staff: bool, number=None) -
         day_notes = remember(
             f"day-notes:{current.pk}",
             [conference_scope(conference_slug)],  # a day note's edit expires it
-            lambda: list(notes().filter(day=current)),
+            lambda: list(notes(Q(day=current))),
         )
         day_notes = _about(day_notes, day=current)
     # Runs of items as the page prints them: a noted item alone, items without notes

@@ -113,11 +113,12 @@ def program_scope(slug: str) -> str:
     return f"program:{slug}"
 
 
-def talk_scopes(talk_ids, *, lists: bool = True) -> set[str]:
+def talk_scopes(talk_ids, *, lists: bool = True, notes: bool = True) -> set[str]:
     """The scopes of what prints these talks (ids, or a query of them): their rows
-    (`talk:<id>`, see `talk_row_scopes`) and notes (`talk_notes_scopes`), their
-    conferences', speakers' and tags' pages; with `lists`, their speakers, tags and
-    links as their own pages keep them (`talk_lists_scopes`)."""
+    (`talk:<id>`, see `talk_row_scopes`), their conferences', speakers' and tags'
+    pages; with `lists`, their speakers, tags and links as their own pages keep them
+    (`talk_lists_scopes`); with `notes`, their notes as pages keep them
+    (`talk_notes_scopes`)."""
     talks = Talk.objects.filter(pk__in=talk_ids).values_list("pk", "conference__slug")
     speakers = Speaker.objects.filter(talks__in=talk_ids).values_list("slug", flat=True)
     tags = Tag.objects.filter(talks_taggedtalk_items__content_object__in=talk_ids).values_list(
@@ -129,7 +130,7 @@ def talk_scopes(talk_ids, *, lists: bool = True) -> set[str]:
             for pk, slug in talks
             for scope in (
                 *talk_row_scopes(pk),
-                *talk_notes_scopes(pk),
+                *(talk_notes_scopes(pk) if notes else ()),
                 *(talk_lists_scopes(pk) if lists else ()),
                 conference_scope(slug),
             )
@@ -169,10 +170,11 @@ def talk_lists_scopes(talk_id: int) -> list[str]:
 
 
 def talk_notes_scopes(talk_id: int) -> list[str]:
-    """The scopes of a talk's notes as the day page prints them: their own, which an
-    edit of a note's text, authors or source expires without the talk's row (which
-    counts its notes but prints none of them), and every change to the talk too
-    (`talk_scopes`: a new video address links the notes' time codes elsewhere)."""
+    """The scopes of a talk's notes as its page and the day page keep them: their own,
+    which an edit of a note's text, authors or source expires without the talk's row
+    (which counts its notes but prints none of them). Of a save of the talk itself,
+    only one that moves it (the notes are public as its day is) or gives it another
+    video (`talk_changed`: the notes' time codes link into the video)."""
     return [f"talk-notes:{talk_id}"]
 
 
@@ -239,10 +241,13 @@ def note_author_changed(sender, instance, **kwargs) -> None:
 def talk_changed(sender, instance, created=False, signal=None, **kwargs) -> None:
     # The conference's scope by its key too: a deleted talk's rows are gone. Its
     # speakers, tags and links move their own scope as they are saved or deleted.
-    scopes = talk_scopes([instance.pk], lists=False)
-    scopes |= conference_scopes([instance.conference_id])
     loaded_day = getattr(instance, "_loaded_day_id", instance.day_id)
     moved = loaded_day != instance.day_id
+    # Talk.save() renders the notes again for another video, after this signal.
+    video_changed = getattr(instance, "_loaded_video_url", None) != instance.video_url
+    notes = created or moved or video_changed or signal is post_delete
+    scopes = talk_scopes([instance.pk], lists=False, notes=notes)
+    scopes |= conference_scopes([instance.conference_id])
     if moved:  # the day it left may be another conference's, whose pages listed it
         scopes |= conference_scopes(Day.objects.filter(pk=loaded_day).values("conference"))
     if created or moved or signal is post_delete:

@@ -703,10 +703,14 @@ class Talk(SlugTrackingMixin, MarkdownMixin, models.Model):
         self.render_markdown()
         old_slug = self.slug_changed_from()
         loaded_video_url = getattr(self, "_loaded_video_url", None)
-        super().save(*args, **kwargs)
         if loaded_video_url is not None and loaded_video_url != self.video_url:
-            # Timestamps in notes link into the video: point them at the new one.
-            Note.objects.filter(talk=self).rerender()
+            # Timestamps in notes link into the video: point them at the new one, in the
+            # save's transaction, so that pages expired by the save show the new links.
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                Note.objects.filter(talk=self).rerender()
+        else:
+            super().save(*args, **kwargs)
         self._loaded_video_url = self.video_url
         self._loaded_day_id = self.day_id
         self._loaded_title = self.title

@@ -492,16 +492,22 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
     if talk is None:
         return None
 
-    # Kept apart from the page, which a note saved expires (it prints the notes), and
-    # from the talk, which its own save changes: its speakers, tags and links
-    # (`talk_lists_scopes`); and its related talks, found by its tags, under its
-    # conference's related talks (`related_scope`) and keyed by those tags.
+    # Kept apart from the page, which an edit of the talk or of a note expires, each
+    # under the scope of what changes it: its speakers, tags and links
+    # (`talk_lists_scopes`); its notes (`talk_notes_scopes`), which a save of the talk
+    # seldom changes; and its related talks, found by its tags, under its conference's
+    # related talks (`related_scope`) and keyed by those tags.
     def read_lists():
         prefetch_related_objects([talk], speakers_prefetch(), tags_prefetch(), links_prefetch())
         return talk.speaker_list, talk.tag_list, talk.link_rows
 
+    def read_notes():
+        notes = Note.objects.visible_about(Q(talk=talk), staff=staff).with_authors()
+        return list(notes.order_by("created", "pk"))
+
     if staff:  # staff see drafts: nothing of theirs is kept
         read_lists()
+        notes = read_notes()
         related = _related_talks(talk, staff=staff)
     else:
         lists = remember(f"talk-lists:{talk.pk}", talk_lists_scopes(talk.pk), read_lists)
@@ -512,11 +518,11 @@ def talk_page(conference_slug: str, talk_slug: str, *, staff: bool) -> dict | No
             [related_scope(conference_slug)],
             lambda: _related_talks(talk, staff=staff),
         )
-    notes = Note.objects.visible(staff=staff).filter(talk=talk).with_authors()
+        notes = remember(f"talk-notes:{talk.pk}", talk_notes_scopes(talk.pk), read_notes)
     return {
         "conference": talk.conference,
         "talk": talk,
-        "notes": _about(notes.order_by("created", "pk"), talk=talk),
+        "notes": _about(notes, talk=talk),
         "related_talks": related,
     }
 

@@ -506,8 +506,8 @@ def test_a_talk_s_save_reads_the_talk_again_and_its_related_talks_when_its_tags_
     talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
     talk.abstract = "Written up after the talk."
     talk.save()
-    # The talk and its notes: not its speakers, tags and links, nor its related talks.
-    with django_assert_num_queries(2):
+    # The talk: not its notes, its speakers, tags and links, nor its related talks.
+    with django_assert_num_queries(1):
         html = client.get(url).content.decode()
     assert "Written up after the talk." in html and "Shares eels" in html
 
@@ -515,6 +515,67 @@ def test_a_talk_s_save_reads_the_talk_again_and_its_related_talks_when_its_tags_
 
     html = client.get(url).content.decode()
     assert "Shares hovercraft" in html and "Shares eels" not in html
+
+
+@pytest.mark.parametrize("change", ["text", "withdrawn", "added", "author"])
+def test_a_change_to_a_talk_s_notes_shows_on_its_page_after_a_save_of_the_talk(
+    client, django_assert_num_queries, change
+):
+    talk = make_talk(make_day(), title="Kept notes")
+    note = make_note(talk=talk, body="First words", authors=["Grace Example"])
+    url = talk.get_absolute_url()
+    client.get(url)
+    talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
+    talk.abstract = "Written up after the talk."
+    talk.save()  # the page read again, its notes kept
+    assert "First words" in client.get(url).content.decode()
+
+    note = Note.objects.get(pk=note.pk)
+    if change == "text":
+        note.body = "Second words"
+        note.save()
+        shown, gone = "Second words", "First words"
+    elif change == "withdrawn":
+        note.published = False
+        note.save()
+        shown, gone = "Nobody has written up this one yet.", "First words"
+    elif change == "added":
+        make_note(talk=talk, body="Words of another writer")
+        shown, gone = "Words of another writer", None
+    else:
+        note.set_authors(["Ada Added"])
+        shown, gone = "Ada Added", "Grace Example"
+
+    with django_assert_num_queries(2):  # the talk and its notes
+        html = client.get(url).content.decode()
+    assert shown in html
+    assert gone is None or gone not in html
+
+
+def test_a_talk_s_new_video_links_its_notes_time_codes_into_it_on_its_pages(client):
+    talk = make_talk(make_day(), video_url="https://vimeo.com/7")
+    make_note(talk=talk, body="Questions from [40:00].")
+    urls = [talk.get_absolute_url(), talk.day.get_absolute_url()]
+    for url in urls:
+        assert 'href="https://vimeo.com/7#t=2400s"' in client.get(url).content.decode()
+
+    talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
+    talk.video_url = "https://vimeo.com/99"
+    talk.save()
+
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert 'href="https://vimeo.com/99#t=2400s"' in html
+        assert "https://vimeo.com/7#" not in html
+
+
+def test_what_staff_read_of_a_talk_s_notes_is_never_kept_for_readers(client, admin_client):
+    talk = make_talk(make_day())
+    make_note(talk=talk, body="Draft words", published=False)
+    url = talk.get_absolute_url()
+
+    assert "Draft words" in admin_client.get(url).content.decode()
+    assert "Draft words" not in client.get(url).content.decode()
 
 
 @pytest.mark.parametrize(

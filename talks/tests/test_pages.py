@@ -361,9 +361,9 @@ def test_talk_query_count_constant(client, django_assert_num_queries, size):
     with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('class="note"') == size + 1
-    # The player page: the talk and its notes read, its speakers, tags, links and
-    # related talks kept from the page before.
-    with django_assert_num_queries(2):
+    # The player page: the talk read, its notes, speakers, tags, links and related
+    # talks kept from the page before.
+    with django_assert_num_queries(1):
         response = client.get(f"{url}?play=1")
     assert "<iframe" in response.content.decode()
     note = talk.notes.first()

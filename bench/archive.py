@@ -99,21 +99,78 @@ def _abstract(rng: random.Random, topic: str) -> str:
     )
 
 
+# A note is drawn from these parts, as people's notes differ: no word but the
+# commonest is in every one of them (the search benchmark ranks what a word matches).
+NOTE_OPENINGS = [
+    "The speaker opened with a story about {t} going wrong on a Friday evening, and the "
+    "room laughed because everyone had been there.",
+    "A calm, well-paced walk through {t}, from a small example grown until it broke.",
+    "Half the room raised a hand when asked who runs {t} at work; fewer when asked who enjoys it.",
+    "Mostly live coding: {t} from an empty file to something deployable by the end.",
+    "I had circled this one in the program, and it delivered: {t} explained by one of "
+    "the people who maintain it.",
+    "Sparse slides, good stories, and {t} as the thread that tied them together.",
+    "A talk in three acts: why {t} exists, where it bites, and what the team changed.",
+    "Less a tutorial than a field report on {t}, with real numbers from a real project.",
+]
+NOTE_TIMES = [
+    "[{m:02d}:15] is where the demo starts.",
+    "Worth rewatching from [{m:02d}:40].",
+    "The part on failures starts at [{m:02d}:05].",
+    "",
+]
+NOTE_POINTS = [
+    "Measure first: *most* of the time went somewhere nobody expected.",
+    "Keep the boring parts boring; use `{t}` where it earns its keep.",
+    "The slides have the numbers: [slides](https://slides.example.org/{v}).",
+    "Write the migration plan before the code.",
+    "Small pull requests were reviewed in hours, large ones in weeks.",
+    "Logs nobody reads are a cost, not a safety net.",
+    "Pin dependencies, and upgrade them on purpose.",
+    "Error messages are part of the interface.",
+    "Most of the demo's bugs came from time zones.",
+    "A profiler beat guessing every single time.",
+    "Record why a decision was made, not only what it was.",
+    "A benchmark without a baseline tells you nothing.",
+    "Checklists in review caught more than linters did.",
+    "Start from the data model; the views follow.",
+    "The [recording](https://video.example.org/{v}) has the full demo.",
+]
+NOTE_QUOTES = [
+    "> Make it work, then make it right, and only then make it fast.",
+    "> Every shortcut we took came back with interest.",
+    "> If it is hard to explain, it is probably the wrong design.",
+    "> The second version was smaller than the first.",
+]
+NOTE_CODE = [
+    "```python\nfor item in queryset.iterator(chunk_size=2000):\n    process(item)\n```",
+    "```python\nwith transaction.atomic():\n    order.save()\n```",
+    "```shell\npython -m pip install --require-hashes -r requirements.txt\n```",
+]
+NOTE_CLOSINGS = [
+    "Questions were about {t} on small teams and about {o} (note {v}).",
+    "The Q&A ran over time; someone asked how to bring {t} into an old codebase.",
+    "No time for questions, but the hallway afterwards was busy (note {v}).",
+    "Someone asked how this fits with {o}. The answer: carefully, and with tests.",
+    "I would watch the recording for the second half alone.",
+    "Good talk for anyone about to adopt {t} (note {v}).",
+]
+
+
 def _note_body(rng: random.Random, topic: str) -> str:
-    variant = rng.randrange(200)
-    minute = rng.randrange(1, 40)
-    return (
-        f"## What stood out\n\n"
-        f"The speaker opened with a story about {topic} going wrong on a Friday "
-        f"evening, and the room laughed because everyone had been there. [{minute:02d}:15] "
-        f"is where the demo starts.\n\n"
-        f"- Measure first: *most* of the time went somewhere nobody expected.\n"
-        f"- Keep the boring parts boring; use `{topic}` where it earns its keep.\n"
-        f"- The slides have the numbers: [slides](https://slides.example.org/{variant}).\n\n"
-        f"> Make it work, make it right, make it fast, in that order.\n\n"
-        f"```python\nfor item in queryset.iterator(chunk_size=2000):\n    process(item)\n```\n\n"
-        f"Questions were about {topic} on small teams and about testing it (note {variant})."
-    )
+    """Markdown as a note's writer might put it: a heading, an opening with a time code,
+    a few points, maybe a quote and some code, a closing line; parts drawn at random."""
+    other = rng.choice([t for t in TOPICS if t != topic])
+    fill = {"t": topic, "o": other, "v": rng.randrange(200), "m": rng.randrange(1, 40)}
+    opening = " ".join(
+        part.format(**fill) for part in (rng.choice(NOTE_OPENINGS), rng.choice(NOTE_TIMES))
+    ).strip()
+    points = "\n".join(f"- {p.format(**fill)}" for p in rng.sample(NOTE_POINTS, rng.randint(3, 5)))
+    extras = [rng.choice(NOTE_QUOTES)] if rng.random() < 0.5 else []
+    extras += [rng.choice(NOTE_CODE)] if rng.random() < 0.4 else []
+    closing = rng.choice(NOTE_CLOSINGS).format(**fill)
+    heading = rng.choice(["## What stood out", "## Notes", "## Takeaways"])
+    return "\n\n".join([heading, opening, points, *extras, closing])
 
 
 def _day_summary(rng: random.Random, conference: str, position: int) -> str:
@@ -325,7 +382,9 @@ def _note(rng, authors, now, body: str, *, published: bool = True, **subject) ->
     note = Note(
         **subject,
         body=body,
-        body_html=_rendered(body),
+        # A block at a time, which renders as the whole does: notes seldom repeat, their
+        # blocks do.
+        body_html="\n".join(_rendered(block) for block in body.split("\n\n")),
         published=published,
         published_at=now - datetime.timedelta(hours=rng.randrange(1, 24 * 365 * 5)),
     )

@@ -8,6 +8,7 @@ subject (conference, speaker or tag), the notes with their authors, and the
 tags of their talks.
 """
 
+import io
 import re
 from urllib.parse import urljoin
 
@@ -59,12 +60,18 @@ class NotesAtomFeed(Atom1Feed):
     """Atom with each note's full HTML as `<content type="html">` beside its summary."""
 
     def write(self, outfile, encoding):
-        handler = _XMLSafeGenerator(outfile, encoding, short_empty_elements=True)
+        # Written into a string, then to `outfile` at once: the generator writes each
+        # tag and text apart, some 1,500 writes for a feed, and each write to a
+        # response costs a pass through a text wrapper and the response's own checks.
+        text = io.StringIO()
+        handler = _XMLSafeGenerator(text, encoding, short_empty_elements=True)
         handler.startDocument()
         handler.startElement("feed", self.root_attributes())
         self.add_root_elements(handler)
         self.write_items(handler)
         handler.endElement("feed")
+        # As the generator's own writer encodes: what the encoding lacks, as references.
+        outfile.write(text.getvalue().encode(encoding, "xmlcharrefreplace"))
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)

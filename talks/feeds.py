@@ -4,8 +4,9 @@ Each entry carries the note's authors (an `<author>` each), where it was first
 published (`<link rel="via">`), its publication and update dates, a
 plain-text summary and the note's sanitized HTML (`body_html`, never the
 Markdown source) as its content. A feed runs a fixed number of queries: the
-subject (conference, speaker or tag), the notes with their authors, and the
-tags of their talks.
+subject (conference, speaker or tag) and its latest notes' keys and dates;
+for the entries not kept in the cache (`NotesFeed`), the notes with their
+authors, and the tags of their talks.
 """
 
 import io
@@ -22,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.xmlutils import SimplerXMLGenerator
 
+from confnotes.pagecache import remember_many
 from speakers.models import SpeakerOldSlug
+from talks.freshness import conference_scope, talk_notes_scopes, talk_row_scopes
 from talks.models import (
     Conference,
     ConferenceOldSlug,
@@ -57,21 +60,34 @@ class _XMLSafeGenerator(SimplerXMLGenerator):
 
 
 class NotesAtomFeed(Atom1Feed):
-    """Atom with each note's full HTML as `<content type="html">` beside its summary."""
+    """Atom with each note's full HTML as `<content type="html">` beside its summary.
+
+    Its items carry their `<entry>` written already (`entry`): `NotesFeed` keeps the
+    entries in the cache one by one."""
 
     def write(self, outfile, encoding):
         # Written into a string, then to `outfile` at once: the generator writes each
-        # tag and text apart, some 1,500 writes for a feed, and each write to a
-        # response costs a pass through a text wrapper and the response's own checks.
+        # tag and text apart, and each write to a response costs a pass through a text
+        # wrapper and the response's own checks.
         text = io.StringIO()
         handler = _XMLSafeGenerator(text, encoding, short_empty_elements=True)
         handler.startDocument()
         handler.startElement("feed", self.root_attributes())
         self.add_root_elements(handler)
-        self.write_items(handler)
+        # Every element of the feed's own is closed by now: the entries follow as written.
+        text.writelines(item["entry"] for item in self.items)
         handler.endElement("feed")
         # As the generator's own writer encodes: what the encoding lacks, as references.
         outfile.write(text.getvalue().encode(encoding, "xmlcharrefreplace"))
+
+    def entry(self, item) -> str:
+        """The `<entry>` of an item given to `add_item`."""
+        text = io.StringIO()
+        handler = _XMLSafeGenerator(text, "utf-8", short_empty_elements=True)
+        handler.startElement("entry", self.item_attributes(item))
+        self.add_item_elements(handler, item)
+        handler.endElement("entry")
+        return text.getvalue()
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -86,29 +102,23 @@ class NotesAtomFeed(Atom1Feed):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
 
 
-class NotesFeed(Feed):
-    """The latest published notes of the whole site."""
+class NoteEntries(Feed):
+    """The entries of `notes`, as a notes feed prints them (`entries`): what each says
+    of its note, its subject, authors, dates and tags. Only its entries are written."""
 
     feed_type = NotesAtomFeed
-    # Translators: the title of the site's Atom feed; "confnotes" is the site's name.
-    title = gettext_lazy("confnotes: latest notes")
-    subtitle = gettext_lazy("The latest write-ups of conference talks and days on confnotes.")
+    link = "/"
 
-    def link(self, obj=None):
-        return reverse("talks:home")
+    def __init__(self, notes=()):
+        self.listed = notes
 
-    def notes(self, obj):
-        """Public notes of the feed's subject; subclasses narrow it down."""
-        return Note.objects.published()
+    def items(self):
+        return self.listed
 
-    def items(self, obj=None):
-        return (
-            self.notes(obj)
-            .with_subjects("body_html", "source_url")
-            .prefetch_related(tags_prefetch("talk__"))
-            .with_authors()
-            .order_by("-published_at", "-pk")[:FEED_SIZE]
-        )
+    def entries(self, request) -> list[str]:
+        """The `<entry>` of each of the notes, in their order."""
+        feed = self.get_feed(None, request)
+        return [feed.entry(item) for item in feed.items]
 
     def item_title(self, note):
         if note.talk_id:
@@ -148,6 +158,77 @@ class NotesFeed(Feed):
             "authors": [(author.name, author.get_absolute_url()) for author in note.author_list],
             "source_url": note.source_url,
         }
+
+
+def _entry_scopes(row) -> list[str]:
+    """The scopes of a note's entry (a row of `NotesFeed.get_feed`'s latest notes): its
+    talk's row (title, conference, tags) and notes, or its day's or conference's pages."""
+    _pk, talk_id, day_conference, conference, *_dates = row
+    if talk_id:
+        return [*talk_row_scopes(talk_id), *talk_notes_scopes(talk_id)]
+    return [conference_scope(day_conference or conference)]
+
+
+class NotesFeed(NoteEntries):
+    """The latest published notes of the whole site.
+
+    Each entry is kept in the cache as written, under the scopes of what it prints
+    (`_entry_scopes`): a feed read again after an edit writes only the entries the
+    edit changed. The feed reads its latest notes' keys, subjects and dates; the
+    notes themselves, their authors and tags only for entries not kept."""
+
+    # Translators: the title of the site's Atom feed; "confnotes" is the site's name.
+    title = gettext_lazy("confnotes: latest notes")
+    subtitle = gettext_lazy("The latest write-ups of conference talks and days on confnotes.")
+
+    def link(self, obj=None):
+        return reverse("talks:home")
+
+    def notes(self, obj):
+        """Public notes of the feed's subject; subclasses narrow it down."""
+        return Note.objects.published()
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)  # its title, links and language; no entry
+        latest = self.notes(obj).order_by("-published_at", "-pk")[:FEED_SIZE]
+        latest = list(
+            latest.values_list(
+                *("pk", "talk_id", "day__conference__slug", "conference__slug"),
+                *("published_at", "created", "updated"),
+            )
+        )
+        origin = f"{request.scheme}://{request.get_host()}"  # entries print absolute links
+        entries = remember_many(
+            latest,
+            name=lambda row: f"feed-entry:{origin}:{row[0]}",
+            scopes=_entry_scopes,
+            compute=lambda rows: _entries([row[0] for row in rows], request),
+        )
+        for (*_subject, published_at, created, updated), entry in zip(latest, entries, strict=True):
+            feed.add_item(
+                title="",
+                link="",
+                description="",
+                pubdate=published_at or created,  # as `item_pubdate`
+                updateddate=updated,
+                entry=entry,
+            )
+        return feed
+
+
+def _entries(pks: list[int], request) -> list[str]:
+    """The entries of the notes `pks` (public: read from a feed's latest notes)."""
+    notes = (
+        Note.objects.filter(pk__in=pks)
+        .with_subjects("body_html", "source_url")
+        .prefetch_related(tags_prefetch("talk__"))
+        .with_authors()
+    )
+    notes = {note.pk: note for note in notes}
+    found = [pk for pk in pks if pk in notes]  # a note deleted since has an empty entry
+    entries = NoteEntries([notes[pk] for pk in found]).entries(request)
+    written = dict(zip(found, entries, strict=True))
+    return [written.get(pk, "") for pk in pks]
 
 
 class ConferenceNotesFeed(NotesFeed):

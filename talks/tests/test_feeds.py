@@ -6,7 +6,9 @@ import feedparser
 import pytest
 from django.utils import timezone
 
+from confnotes.pagecache import EVERYWHERE, expire
 from speakers.models import Speaker
+from talks.models import Author, Conference, Note, Talk
 from talks.tests.factories import (
     make_conference,
     make_day,
@@ -124,10 +126,16 @@ def test_site_feed_leaves_out_drafts(client):
 @pytest.mark.parametrize("size", [3, 30])
 def test_site_feed_query_count_constant(client, django_assert_num_queries, size):
     day = make_full_day(size)  # a note per talk and one for the day
-    with django_assert_num_queries(2):
+    # The latest notes' keys; the notes with their authors, and their talks' tags.
+    with django_assert_num_queries(3):
         response = client.get("/feeds/notes/")
     assert len(_parse(response).entries) == min(size + 1, 30)
     assert day.notes.count() == 1
+    # Not from the page cache (it stores no page with a query it does not read), its
+    # entries all kept: the latest notes' keys only, and the same feed.
+    with django_assert_num_queries(1):
+        again = client.get("/feeds/notes/?unread=1")
+    assert again.content == response.content
 
 
 # ---------------------------------------------------------------------------
@@ -233,9 +241,14 @@ def test_subject_feeds_query_count_constant(client, django_assert_num_queries, s
         (f"/speakers/{speaker.slug}/feed/", min(size, 30)),
         ("/tags/python/feed/", min(size, 30)),
     ]:
-        with django_assert_num_queries(3):
+        expire({EVERYWHERE})
+        # The subject and its latest notes' keys; the notes with their authors and their
+        # talks' tags; with every entry kept, the first two only.
+        with django_assert_num_queries(4):
             response = client.get(url)
         assert len(_parse(response).entries) == expected, url
+        with django_assert_num_queries(2):
+            assert client.get(f"{url}?unread=1").content == response.content
 
 
 # ---------------------------------------------------------------------------
@@ -284,3 +297,75 @@ def test_feed_changes_when_a_note_is_published(client):
     note.save()
 
     assert [e.author for e in _parse(client.get("/feeds/notes/")).entries] == ["Later"]
+
+
+# ---------------------------------------------------------------------------
+# Entries kept one by one
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["note text", "talk renamed", "tag added", "conference renamed", "day note", "author"],
+)
+def test_a_feed_read_after_an_edit_shows_it_in_the_entries_it_changed(client, change):
+    conference = make_conference(name="Entry Conf")
+    day = make_day(conference)
+    talk = make_talk(day, title="Entry talk", tags=["eels"])
+    make_talk(tags=["hovercraft"])  # a tag made anew would expire everything
+    note = make_note(talk=talk, body="First words", authors=["Grace Example"])
+    day_note = make_note(day=day, body="Day words", authors=["Day Writer"])
+    other = make_note(talk=make_talk(make_day(), title="Untouched talk"), body="Other words")
+    url = "/feeds/notes/?unread=1"  # never a whole page from the cache: its entries are
+    client.get(url)
+    Note.objects.filter(pk=other.pk).update(body_html="<p>Changed behind the cache</p>")
+
+    if change == "note text":
+        note = Note.objects.get(pk=note.pk)  # as the admin loads it: its talk's row stays
+        note.body = "Second words"
+        note.save()
+    elif change == "talk renamed":
+        talk = Talk.objects.get(pk=talk.pk)  # as the admin loads it
+        talk.title = "Renamed talk"
+        talk.save()
+    elif change == "tag added":
+        talk.tags.add("hovercraft")
+    elif change == "conference renamed":
+        conference = Conference.objects.get(pk=conference.pk)
+        conference.name = "Renamed Conf"
+        conference.save()
+    elif change == "day note":
+        day_note.body = "Day words again"
+        day_note.save()
+    else:
+        author = Author.objects.get(name="Grace Example")
+        author.name = "Grace Renamed"
+        author.save()
+
+    entries = {entry.id: entry for entry in _parse(client.get(url)).entries}
+    talk_entry, day_entry = entries[f"urn:uuid:{note.uid}"], entries[f"urn:uuid:{day_note.uid}"]
+    expected = {
+        "note text": ("Second words" in talk_entry.content[0].value),
+        "talk renamed": talk_entry.title == "Renamed talk (Entry Conf)",
+        "tag added": {tag.term for tag in talk_entry.tags} == {"eels", "hovercraft"},
+        "conference renamed": (
+            talk_entry.title == "Entry talk (Renamed Conf)"
+            and day_entry.title.startswith("Renamed Conf, ")
+        ),
+        "day note": "Day words again" in day_entry.content[0].value,
+        "author": talk_entry.author == "Grace Renamed",
+    }
+    assert expected[change]
+    untouched = entries[f"urn:uuid:{other.uid}"].content[0].value
+    if change == "author":  # a renamed author expires every page and entry
+        assert "Changed behind the cache" in untouched
+    else:  # the other entry is the one written before
+        assert "Other words" in untouched
+
+
+def test_feed_entries_name_the_host_they_were_asked_from(client):
+    make_note(talk=make_talk(), body="Hosted words")
+
+    client.get("/feeds/notes/")
+    feed = _parse(client.get("/feeds/notes/", HTTP_HOST="localhost"))
+
+    assert feed.entries[0].link.startswith("http://localhost/")

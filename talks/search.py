@@ -35,6 +35,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
+from confnotes.bulk import insert_rows
 from confnotes.i18n import LANGUAGE_TAG, language_name
 from confnotes.markdown import html_to_text
 from confnotes.text import clean_text
@@ -196,15 +197,11 @@ def _write(alias: str, talk_ids: list[int]) -> int:
         docs = _documents(alias, "in", talk_ids)
         which, params = f"IN ({in_list(talk_ids)})", talk_ids
     tables = [(TABLE, () if sqlite else FACET_COLUMNS), (GRAMS_TABLE, ())]
-    with connection.cursor() as cursor:
-        for (table, facets), rows in zip(tables, _rows(docs, facets=not sqlite), strict=True):
+    for (table, facets), rows in zip(tables, _rows(docs, facets=not sqlite), strict=True):
+        with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE {id_column} {which}", params)
-            if rows:
-                columns = [id_column, *facets, *TEXT_COLUMNS]
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({in_list(columns)})",
-                    rows,
-                )
+        if rows:
+            insert_rows(connection, table, [id_column, *facets, *TEXT_COLUMNS], rows)
     return len(docs)
 
 

@@ -34,6 +34,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 
+from confnotes.bulk import insert_rows
+
 BATCH_SIZE = 500
 
 
@@ -303,16 +305,10 @@ _VERSION_COLUMNS = (
 
 
 def _insert_versions(using: str, rows: list[tuple]) -> None:
-    """INSERT version rows, as plain SQL: Version objects and bulk_create's compiler
+    """INSERT version rows, as plain values: Version objects and bulk_create's compiler
     cost several times the serializing itself on an import's tens of thousands."""
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(Version._meta.get_field(name).column) for name in _VERSION_COLUMNS)
-    marks = ", ".join(["%s"] * len(_VERSION_COLUMNS))
-    sql = f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+    columns = [Version._meta.get_field(name).column for name in _VERSION_COLUMNS]
+    insert_rows(connections[using], Version._meta.db_table, columns, rows)
 
 
 # ---------------------------------------------------------------------------

@@ -353,8 +353,12 @@ def test_a_new_event_takes_the_same_statements_at_any_size(tmp_path, n):
     # the old slugs of tags merged or renamed (for names no tag has); for the run's revision, the content types and the rows that the conference, the
     # talks and the speakers follow (tags; speakers, links and tags; aliases).
     # Writes: conference, days, talks, speakers, their bylines, tags, tagged talks, links;
-    # the revision and its versions.
-    assert statements(queries) == {"SELECT": 12, "INSERT": 10}
+    # the revision and its versions. PostgreSQL copies all but the conference and the
+    # revision, and first reserves the keys of new speakers, tags, days and talks.
+    if connection.vendor == "sqlite":
+        assert statements(queries) == {"SELECT": 12, "INSERT": 10}
+    else:
+        assert statements(queries) == {"SELECT": 12 + 4, "INSERT": 2, "COPY": 8}
 
 
 def test_second_import_changes_nothing(sample):

@@ -15,6 +15,7 @@ import pytest
 from defusedxml.ElementTree import fromstring as parse_xml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from speakers.models import Speaker, SpeakerAlias
 from talks.exporters.schedule import export_schedule
@@ -834,7 +835,8 @@ def test_import_query_count_does_not_grow_with_events(tmp_path, django_assert_nu
 
     # 33: one of them finds the slug of a new day's conference, for the page cache; 8
     # write the run's revision (content types, followed rows, the revision, versions).
-    with django_assert_num_queries(33):
+    # PostgreSQL reserves the new speakers' keys first (talks.importers.bulk).
+    with django_assert_num_queries(33 if connection.vendor == "sqlite" else 34):
         import_schedule(path)
     with django_assert_num_queries(10):
         import_schedule(path)

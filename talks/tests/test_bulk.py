@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from speakers.models import Speaker
@@ -110,3 +110,15 @@ def test_insert_of_nothing_runs_no_query():
     with CaptureQueriesContext(connection) as queries:
         insert(Speaker, [])
     assert len(queries) == 0
+
+
+def test_a_row_the_database_refuses_raises_djangos_error():
+    """The importers turn Django's DatabaseError into a failed event; COPY's errors too."""
+    day = make_day()
+    make_talk(day, slug="taken")
+    again = Talk(conference=day.conference, day=day, slug="taken", title="Again")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Talk, [again])
+
+    assert list(Talk.objects.values_list("slug", flat=True)) == ["taken"]

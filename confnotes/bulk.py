@@ -4,7 +4,7 @@ For the writers of tens of thousands of rows at a time, where each row's way thr
 the ORM, or through an INSERT's text, is the cost: an import's rows and versions
 (`talks.importers.bulk`, `confnotes.history.versions`) and the search index.
 
-Over the pyvideo archive on PostgreSQL, COPY took the import from 34.6 to 27.1 s: the
+Over the pyvideo archive on PostgreSQL, COPY took the import from 33.4 to 27.3 s: the
 driver no longer writes every value into the text of multi-row INSERTs, and the server
 no longer parses them (docs/benchmarks.md).
 """

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from talks.importers.pyvideo import import_pyvideo
 from talks.models import Day, Kind, Note, Talk
 from talks.search import (
+    GRAMS_TABLE,
     QUERY_MAX_CHARS,
     TABLE,
     SearchFilters,
@@ -654,14 +655,30 @@ def test_search_rows_hold_each_talks_facets(committed):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's storage")
-def test_search_vector_is_kept_in_its_row():
+def test_what_every_search_reads_is_kept_in_its_row():
+    # Never moved out to the TOAST table: the vector may be compressed (MAIN, migration
+    # 0006), the tag ids not even that (PLAIN, migration 0015).
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT attstorage FROM pg_attribute "
-            "WHERE attrelid = %s::regclass AND attname = 'document'",
+            "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attname IN ('document', 'tag_ids') ORDER BY attname",
             [TABLE],
         )
-        assert cursor.fetchone() == ("m",)
+        assert cursor.fetchall() == [("document", "m"), ("tag_ids", "p")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+def test_search_indexes_keep_a_short_pending_list():
+    # Every search reads a GIN index's pending entries one by one (migration 0015).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN (%s, %s) ORDER BY relname",
+            [f"{TABLE}_document", f"{GRAMS_TABLE}_document"],
+        )
+        assert cursor.fetchall() == [
+            (f"{TABLE}_document", ["gin_pending_list_limit=1024"]),
+            (f"{GRAMS_TABLE}_document", ["gin_pending_list_limit=1024"]),
+        ]
 
 
 def test_search_box_in_every_page_header(client, committed):

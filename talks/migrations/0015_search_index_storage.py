@@ -10,10 +10,12 @@
 # 3.65 s; with 256 kB it took 4.6 s, and with no pending list at all (fastupdate off)
 # 9.8 s (docs/benchmarks.md).
 #
-# The word index's tag ids stay in their row (storage PLAIN), as its search vector does
-# (MAIN, 0006): the tag facet reads them for every match. In a row whose vector is long,
-# PostgreSQL moved them out to the TOAST table, and "django" read 651 TOAST pages for
-# them. Rows already stored keep their tag ids where they are until they are written
+# The word index's tag ids stay in their row (storage MAIN), as its search vector does
+# (0006): the tag facet reads them for every match. In a row whose vector is long,
+# PostgreSQL moved them out to the TOAST table, and the facet of "django" read 651
+# buffers to fetch them back. MAIN moves them out only when nothing else can make the
+# row fit in a page; PLAIN never would, and refused a talk with 3,000 tags ("row is too
+# big"). Rows already stored keep their tag ids where they are until they are written
 # again: when their talks are reindexed, or all at once by rebuild_search_index.
 #
 # SQLite: nothing to do.
@@ -27,7 +29,7 @@ def store(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for index in INDEXES:
             schema_editor.execute(f"ALTER INDEX {index} SET (gin_pending_list_limit = {LIMIT_KB})")
-        schema_editor.execute("ALTER TABLE talks_search ALTER COLUMN tag_ids SET STORAGE PLAIN")
+        schema_editor.execute("ALTER TABLE talks_search ALTER COLUMN tag_ids SET STORAGE MAIN")
 
 
 def unstore(apps, schema_editor):

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from taggit.models import Tag
 
 from talks.importers.pyvideo import import_pyvideo
-from talks.models import Day, Kind, Note, Talk
+from talks.models import Day, Kind, Note, TaggedTalk, Talk
 from talks.search import (
     GRAMS_TABLE,
     QUERY_MAX_CHARS,
@@ -17,6 +18,7 @@ from talks.search import (
     fts5_query,
     leave_to_import,
     search_index_size,
+    search_index_talks,
     search_rebuild,
     search_talks,
     search_terms,
@@ -619,7 +621,6 @@ def test_facets_follow_a_talks_kind_language_conference_and_tags(committed):
 
 
 def test_tag_facet_follows_a_tag_merge(committed):
-    from taggit.models import Tag
 
     from talks.tags import tags_merge
 
@@ -656,15 +657,30 @@ def test_search_rows_hold_each_talks_facets(committed):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's storage")
 def test_what_every_search_reads_is_kept_in_its_row():
-    # Never moved out to the TOAST table: the vector may be compressed (MAIN, migration
-    # 0006), the tag ids not even that (PLAIN, migration 0015).
+    # Moved out to the TOAST table only when nothing else makes the row fit in a page
+    # (MAIN): the vector (migration 0006) and the tag ids (0015).
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = %s::regclass "
             "AND attname IN ('document', 'tag_ids') ORDER BY attname",
             [TABLE],
         )
-        assert cursor.fetchall() == [("document", "m"), ("tag_ids", "p")]
+        assert cursor.fetchall() == [("document", "m"), ("tag_ids", "m")]
+
+
+def test_a_talk_with_thousands_of_tags_is_indexed(committed):
+    # Its tag ids do not fit in a page: PostgreSQL must still be able to move them out
+    # of the index's row (migration 0015).
+    with committed():
+        talk = make_talk(title="Pelican talk")
+    tags = Tag.objects.bulk_create(Tag(name=f"bird {n}", slug=f"bird-{n}") for n in range(3000))
+    TaggedTalk.objects.bulk_create(TaggedTalk(content_object=talk, tag=tag) for tag in tags)
+
+    assert search_index_talks([talk.pk]) == 1
+
+    results = search_talks("pelican")
+    assert titles(results) == ["Pelican talk"]
+    assert [value.count for value in results.facets["tag"]] == [1] * 20
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
@@ -739,7 +755,6 @@ def test_index_follows_speaker_rename_and_removal(committed):
 
 
 def test_index_follows_tags(committed):
-    from taggit.models import Tag
 
     with committed():
         talk = make_talk(title="Keynote", tags=["pelicans"])

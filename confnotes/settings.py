@@ -58,12 +58,12 @@ MIDDLEWARE = [
     # First: gzip for every text response, the page cache's hits included
     # (confnotes/compression.py); the cache keeps a compressed copy of each page.
     "confnotes.compression.CompressTextMiddleware",
-    # The JSON API's limit per client address, counted in the shared cache before the
-    # page cache answers (talks/api/throttle.py).
-    "talks.api.throttle.ApiThrottleMiddleware",
     # Then anonymous GETs of public pages come from the shared cache
     # (confnotes/pagecache.py), stored with the headers the others below set.
     "confnotes.pagecache.PublicPageCacheMiddleware",
+    # The JSON API's limit per client address, counted in the shared cache: only the
+    # requests the page cache did not answer (talks/api/throttle.py).
+    "talks.api.throttle.ApiThrottleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

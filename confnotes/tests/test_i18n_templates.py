@@ -196,8 +196,9 @@ def test_the_extractor_finds_the_templates_messages():
     )
     assert has('remove<span class="visually-hidden"> %(name)s filter</span>')
     assert has(
-        "Each address may make a limited number of requests (now %(throttle)s); past it, "
-        "a 429 says how many seconds to wait in <code>Retry-After</code>."
+        "Each address may make a limited number of requests (now %(throttle)s); answers "
+        "already in the cache are not counted. Past the limit, a 429 says how many seconds "
+        "to wait in <code>Retry-After</code>."
     )
 
 

@@ -3,9 +3,13 @@
 `CONFNOTES_API_THROTTLE` ("120/minute") allows so many requests of /api/ per client
 address in each fixed window; the next ones get 429 with Retry-After until the
 window ends. The count is one atomic `incr` in the cache every worker and app server
-shares (settings: CACHE_URL), so the limit holds across processes. It sits before the
-page cache in MIDDLEWARE: cached answers count too, as every request a client makes
-costs the server something.
+shares (settings: CACHE_URL), so the limit holds across processes.
+
+It counts the requests that reach the views: it sits after the page cache in
+MIDDLEWARE, so an answer the cache holds is served without being counted, as the
+HTML pages are. The limit guards the database and the renderer, which a hit does not
+touch: a 429 costs the server no less than the hit it would refuse, and counting every
+hit took a quarter of a cached answer's time under gunicorn (docs/benchmarks.md).
 
 The address is REMOTE_ADDR; behind N trusted reverse proxies
 (`CONFNOTES_API_TRUSTED_PROXIES=N`) it is the Nth address from the right of

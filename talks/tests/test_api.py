@@ -625,29 +625,48 @@ def test_page_scopes_of_api_paths():
 
 def test_throttle_answers_429_past_the_limit_per_address(client, settings):
     settings.CONFNOTES_API_THROTTLE = "3/minute"
-    for _ in range(3):
-        get_json(client, f"{API}/", schema="Root")
-    response = client.get(f"{API}/")
+    for size in (1, 2, 3):  # three answers the cache does not hold yet
+        get_json(client, f"{API}/talks/?page_size={size}")
+    response = client.get(f"{API}/talks/?page_size=4")
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response["Access-Control-Allow-Origin"] == "*"
     check_shape(response.json(), "Error")
     assert "3/minute" in response.json()["detail"]
+    # A 429 is never kept for the next reader.
+    assert client.get(f"{API}/talks/?page_size=4", REMOTE_ADDR="10.0.0.3").status_code == 200
     # Another address has its own count; pages outside the API have none.
-    get_json(client, f"{API}/", schema="Root", REMOTE_ADDR="10.0.0.2")
+    get_json(client, f"{API}/talks/?page_size=5", REMOTE_ADDR="10.0.0.2")
     assert client.get("/conferences/").status_code == 200
+
+
+def test_throttle_counts_only_what_the_cache_does_not_answer(client, settings):
+    settings.CONFNOTES_API_THROTTLE = "2/minute"
+    url = f"{API}/talks/?page_size=1"
+    get_json(client, url)  # counted: 1
+    for _ in range(3):  # hits: served, not counted
+        assert client.get(url)["X-Confnotes-Cache"] == "hit"
+    get_json(client, f"{API}/talks/?page_size=2")  # counted: 2
+    assert client.get(f"{API}/talks/?page_size=3").status_code == 429
+    # Past the limit, what the cache holds is still served...
+    assert client.get(url)["X-Confnotes-Cache"] == "hit"
+    # ...but not to a request the cache never answers (a session cookie's).
+    client.cookies[settings.SESSION_COOKIE_NAME] = "anything"
+    assert client.get(url).status_code == 429
 
 
 def test_throttle_reads_the_trusted_proxy_address(client, settings):
     settings.CONFNOTES_API_THROTTLE = "1/hour"
     settings.CONFNOTES_API_TRUSTED_PROXIES = 1
     forwarded = {"HTTP_X_FORWARDED_FOR": "203.0.113.7, 198.51.100.1"}
-    assert client.get(f"{API}/", **forwarded).status_code == 200
-    assert client.get(f"{API}/", **forwarded).status_code == 429
+    assert client.get(f"{API}/talks/?page_size=1", **forwarded).status_code == 200
+    assert client.get(f"{API}/talks/?page_size=2", **forwarded).status_code == 429
     # A client cannot escape by making up addresses left of the proxy's.
     spoofed = {"HTTP_X_FORWARDED_FOR": "1.2.3.4, 198.51.100.1"}
-    assert client.get(f"{API}/", **spoofed).status_code == 429
-    assert client.get(f"{API}/", HTTP_X_FORWARDED_FOR="192.0.2.9").status_code == 200
+    assert client.get(f"{API}/talks/?page_size=3", **spoofed).status_code == 429
+    assert (
+        client.get(f"{API}/talks/?page_size=4", HTTP_X_FORWARDED_FOR="192.0.2.9").status_code == 200
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
 
 from confnotes.routers import (
@@ -15,6 +16,7 @@ from confnotes.routers import (
     _lsn,
     reads_at_least,
 )
+from talks.models import Talk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,6 +102,37 @@ def test_settings_keep_database_connections_unless_told_otherwise():
     ]
     assert [db["CONN_MAX_AGE"] for db in per_request.values()] == [0, 0]
     assert from_url["default"]["CONN_MAX_AGE"] == 5
+
+
+def test_settings_plan_a_repeated_postgresql_query_once_unless_told_otherwise():
+    base = {
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": "postgres://app@db1.internal/confnotes",
+        "DATABASE_REPLICA_URLS": "postgres://app@db2.internal/confnotes",
+    }
+    prepared = _settings_with(base, "s.DATABASES")
+    # A pooler that cannot pass prepared statements: the URL turns them off.
+    off_url = "postgres://app@db1.internal/confnotes?server_side_binding=0"
+    off = _settings_with({**base, "DATABASE_URL": off_url}, "s.DATABASES")
+    sqlite = _settings_with({"DJANGO_DEBUG": "1"}, "s.DATABASES")
+
+    assert [
+        (db["OPTIONS"]["server_side_binding"], db["OPTIONS"]["prepare_threshold"])
+        for db in prepared.values()
+    ] == [(True, 5), (True, 5)]
+    assert off["default"]["OPTIONS"]["server_side_binding"] == 0
+    assert "server_side_binding" not in sqlite["default"].get("OPTIONS", {})
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db
+def test_postgresql_prepares_a_query_a_connection_runs_again():
+    for _ in range(6):
+        list(Talk.objects.published().for_list().order_by("pk")[:5])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [statement for (statement,) in cursor.fetchall()]
+    assert any('FROM "talks_talk"' in statement for statement in statements), statements
 
 
 def test_settings_put_media_on_object_storage_when_a_bucket_is_set():

@@ -621,7 +621,6 @@ def test_facets_follow_a_talks_kind_language_conference_and_tags(committed):
 
 
 def test_tag_facet_follows_a_tag_merge(committed):
-
     from talks.tags import tags_merge
 
     with committed():
